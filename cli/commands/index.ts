@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Every subcommand registers itself on the program. Add one import and one entry per command. */
+export const commands: Array<(program: Command) => void> = [];
