@@ -14,6 +14,7 @@ export const GEN_AI = {
   RESPONSE_MODEL: 'gen_ai.response.model',
   RESPONSE_ID: 'gen_ai.response.id',
   RESPONSE_FINISH_REASONS: 'gen_ai.response.finish_reasons',
+  RESPONSE_TIME_TO_FIRST_CHUNK: 'gen_ai.response.time_to_first_chunk',
   USAGE_INPUT_TOKENS: 'gen_ai.usage.input_tokens',
   USAGE_OUTPUT_TOKENS: 'gen_ai.usage.output_tokens',
   USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read.input_tokens',
@@ -58,6 +59,8 @@ export const INFERENCE_OPERATIONS: ReadonlySet<string> = new Set([
 export const ERROR_TYPE = 'error.type';
 export const HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 export const SERVICE_NAME = 'service.name';
+export const SERVER_ADDRESS = 'server.address';
+export const SERVER_PORT = 'server.port';
 
 /** FlowTrace's own attributes (DESIGN.md §4). */
 export const FLOWTRACE = {
@@ -74,6 +77,10 @@ export const FLOWTRACE = {
   RETRY_REASON: 'flowtrace.retry.reason',
   FALLBACK_FROM: 'flowtrace.fallback.from',
   CACHE_HIT: 'flowtrace.cache.hit',
+  /** Decimal USD string the executor priced an inference span at (the pipeline prices it again). */
+  COST_USD: 'flowtrace.cost.usd',
+  /** Number of chunks a streamed response arrived in. */
+  STREAM_CHUNKS: 'flowtrace.stream.chunks',
   /** Set when an attribute value was cut to the configured limit. */
   TRUNCATED_SUFFIX: '…[truncated by flowtrace]',
 } as const;
@@ -82,6 +89,8 @@ export const FLOWTRACE_EVENT = {
   RETRY: 'flowtrace.retry',
   FALLBACK: 'flowtrace.fallback',
   CACHE_HIT: 'flowtrace.cache.hit',
+  /** A cache entry could not be read (corrupt) or written; the step went on without it. */
+  CACHE_ERROR: 'flowtrace.cache.error',
   BUDGET: 'flowtrace.budget',
   GUARDRAIL: 'flowtrace.guardrail',
 } as const;
