@@ -111,3 +111,84 @@ export const FLOWTRACE_EVENT_ATTR = {
   LIMIT: 'flowtrace.guardrail.limit',
   KIND: 'flowtrace.budget.kind',
 } as const;
+
+// ---- Other producers' names, read by the dialect normaliser (processors/normalise). ----
+
+/** Same GenAI facts under names some producers use instead of the v1.41 ones. */
+export const GEN_AI_VARIANT = {
+  /** OpenLLMetry and openlit: underscore-separated cache counters. */
+  USAGE_CACHE_READ_INPUT_TOKENS: 'gen_ai.usage.cache_read_input_tokens',
+  USAGE_CACHE_CREATION_INPUT_TOKENS: 'gen_ai.usage.cache_creation_input_tokens',
+  USAGE_REASONING_TOKENS: 'gen_ai.usage.reasoning_tokens',
+  USAGE_TOTAL_TOKENS: 'gen_ai.usage.total_tokens',
+  RESPONSE_FINISH_REASON: 'gen_ai.response.finish_reason',
+} as const;
+
+/** OpenLLMetry / Traceloop (traceloop/openllmetry, openllmetry-js). */
+export const OPENLLMETRY = {
+  SPAN_KIND: 'traceloop.span.kind',
+  WORKFLOW_NAME: 'traceloop.workflow.name',
+  ENTITY_NAME: 'traceloop.entity.name',
+  REQUEST_TYPE: 'llm.request.type',
+  USAGE_TOTAL_TOKENS: 'llm.usage.total_tokens',
+  USAGE_REASONING_TOKENS: 'llm.usage.reasoning_tokens',
+  RESPONSE_FINISH_REASON: 'llm.response.finish_reason',
+  /** Instrumentation scope prefix of the JS instrumentations. */
+  JS_SCOPE_PREFIX: '@traceloop/',
+  JS_ANTHROPIC_SCOPE: '@traceloop/instrumentation-anthropic',
+} as const;
+
+/** OpenInference (Arize), spec/semantic_conventions.md. */
+export const OPENINFERENCE = {
+  SPAN_KIND: 'openinference.span.kind',
+  MODEL_NAME: 'llm.model_name',
+  REQUEST_MODEL_NAME: 'llm.request.model_name',
+  RESPONSE_MODEL_NAME: 'llm.response.model_name',
+  PROVIDER: 'llm.provider',
+  SYSTEM: 'llm.system',
+  FINISH_REASON: 'llm.finish_reason',
+  TOKEN_COUNT_PROMPT: 'llm.token_count.prompt',
+  TOKEN_COUNT_COMPLETION: 'llm.token_count.completion',
+  TOKEN_COUNT_CACHE_READ: 'llm.token_count.prompt_details.cache_read',
+  TOKEN_COUNT_CACHE_WRITE: 'llm.token_count.prompt_details.cache_write',
+  TOKEN_COUNT_REASONING: 'llm.token_count.completion_details.reasoning',
+  /** Scope of the JS Anthropic instrumentation, which reports input excluding cache. */
+  JS_ANTHROPIC_SCOPE: '@arizeai/openinference-instrumentation-anthropic',
+} as const;
+
+/** Vercel AI SDK telemetry (`ai` ≤ 6 and the `@ai-sdk/otel` legacy adapter). */
+export const VERCEL_AI = {
+  OPERATION_ID: 'ai.operationId',
+  MODEL_ID: 'ai.model.id',
+  MODEL_PROVIDER: 'ai.model.provider',
+  RESPONSE_MODEL: 'ai.response.model',
+  RESPONSE_FINISH_REASON: 'ai.response.finishReason',
+  FINISH_REASON: 'ai.finishReason',
+  RESPONSE_PROVIDER_METADATA: 'ai.response.providerMetadata',
+  USAGE_PROMPT_TOKENS: 'ai.usage.promptTokens',
+  USAGE_COMPLETION_TOKENS: 'ai.usage.completionTokens',
+  USAGE_INPUT_TOKENS: 'ai.usage.inputTokens',
+  USAGE_OUTPUT_TOKENS: 'ai.usage.outputTokens',
+  USAGE_CACHED_INPUT_TOKENS: 'ai.usage.cachedInputTokens',
+  USAGE_REASONING_TOKENS: 'ai.usage.reasoningTokens',
+  USAGE_TOKENS: 'ai.usage.tokens',
+  USAGE_NO_CACHE_TOKENS: 'ai.usage.inputTokenDetails.noCacheTokens',
+  USAGE_CACHE_READ_TOKENS: 'ai.usage.inputTokenDetails.cacheReadTokens',
+  USAGE_CACHE_WRITE_TOKENS: 'ai.usage.inputTokenDetails.cacheWriteTokens',
+  USAGE_OUTPUT_REASONING_TOKENS: 'ai.usage.outputTokenDetails.reasoningTokens',
+  TOOL_CALL_NAME: 'ai.toolCall.name',
+} as const;
+
+/** @anthropic-ai/sdk's built-in tracing (internal/tracing.js). */
+export const ANTHROPIC_SDK = {
+  SCOPE_NAME: 'com.anthropic.sdk.typescript',
+  SPAN_NAME: 'anthropic.messages.create',
+  STOP_REASON: 'anthropic.message.stop_reason',
+} as const;
+
+/** The OpenTelemetry exception event. */
+export const EXCEPTION = {
+  EVENT_NAME: 'exception',
+  TYPE: 'exception.type',
+  MESSAGE: 'exception.message',
+} as const;
