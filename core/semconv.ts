@@ -83,6 +83,8 @@ export const FLOWTRACE = {
   STREAM_CHUNKS: 'flowtrace.stream.chunks',
   /** Set when an attribute value was cut to the configured limit. */
   TRUNCATED_SUFFIX: '…[truncated by flowtrace]',
+  /** How many of a span's attributes (its own, its events' and links') ingest dropped over the per-span limit. */
+  ATTRIBUTES_DROPPED: 'flowtrace.attributes.dropped',
 } as const;
 
 export const FLOWTRACE_EVENT = {
