@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as simulate } from './simulate.ts';
 
 /** Every subcommand registers itself on the program. Add one import and one entry per command. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [simulate];
