@@ -144,6 +144,8 @@ export const OPENLLMETRY = {
 export const OPENINFERENCE = {
   SPAN_KIND: 'openinference.span.kind',
   MODEL_NAME: 'llm.model_name',
+  /** Embedding spans name their model here and carry no llm.provider / llm.system. */
+  EMBEDDING_MODEL_NAME: 'embedding.model_name',
   REQUEST_MODEL_NAME: 'llm.request.model_name',
   RESPONSE_MODEL_NAME: 'llm.response.model_name',
   PROVIDER: 'llm.provider',
@@ -154,8 +156,6 @@ export const OPENINFERENCE = {
   TOKEN_COUNT_CACHE_READ: 'llm.token_count.prompt_details.cache_read',
   TOKEN_COUNT_CACHE_WRITE: 'llm.token_count.prompt_details.cache_write',
   TOKEN_COUNT_REASONING: 'llm.token_count.completion_details.reasoning',
-  /** Scope of the JS Anthropic instrumentation, which reports input excluding cache. */
-  JS_ANTHROPIC_SCOPE: '@arizeai/openinference-instrumentation-anthropic',
 } as const;
 
 /** Vercel AI SDK telemetry (`ai` ≤ 6 and the `@ai-sdk/otel` legacy adapter). */
@@ -174,6 +174,7 @@ export const VERCEL_AI = {
   USAGE_CACHED_INPUT_TOKENS: 'ai.usage.cachedInputTokens',
   USAGE_REASONING_TOKENS: 'ai.usage.reasoningTokens',
   USAGE_TOKENS: 'ai.usage.tokens',
+  USAGE_TOTAL_TOKENS: 'ai.usage.totalTokens',
   USAGE_NO_CACHE_TOKENS: 'ai.usage.inputTokenDetails.noCacheTokens',
   USAGE_CACHE_READ_TOKENS: 'ai.usage.inputTokenDetails.cacheReadTokens',
   USAGE_CACHE_WRITE_TOKENS: 'ai.usage.inputTokenDetails.cacheWriteTokens',

@@ -1,0 +1,2 @@
+export { DialectNormaliser, detectDialect } from './normaliser.ts';
+export { normaliseProvider } from './providers.ts';
