@@ -1,0 +1,86 @@
+// The execution plan of a validated workflow: topological order, each node's incoming
+// edges with their compiled conditions, and the rule that decides whether a node runs.
+import { compileExpression, type CompiledExpression } from '../spec/expression.ts';
+import type { WorkflowEdge, WorkflowNode, WorkflowSpec } from '../spec/types.ts';
+import type { RunStateValue } from './state.ts';
+
+export interface PlannedEdge {
+  from: string;
+  to: string;
+  when?: CompiledExpression;
+}
+
+export type Activation = { active: true } | { active: false; reason: string };
+
+/** Kahn's algorithm; ties keep the order of `nodes` in the file, so runs are deterministic. */
+export function topologicalOrder(nodes: readonly WorkflowNode[], edges: readonly WorkflowEdge[]): string[] {
+  const indegree = new Map(nodes.map((node) => [node.id, 0]));
+  for (const edge of edges) indegree.set(edge.to, (indegree.get(edge.to) ?? 0) + 1);
+  const position = new Map(nodes.map((node, index) => [node.id, index]));
+  const ready = nodes.filter((node) => indegree.get(node.id) === 0).map((node) => node.id);
+  const order: string[] = [];
+  while (ready.length) {
+    ready.sort((a, b) => position.get(a)! - position.get(b)!);
+    const id = ready.shift()!;
+    order.push(id);
+    for (const edge of edges) {
+      if (edge.from !== id) continue;
+      const remaining = indegree.get(edge.to)! - 1;
+      indegree.set(edge.to, remaining);
+      if (remaining === 0) ready.push(edge.to);
+    }
+  }
+  if (order.length !== nodes.length) throw new Error('workflow graph has a cycle (validate it first)');
+  return order;
+}
+
+export class WorkflowPlan {
+  readonly order: string[];
+  readonly nodes: ReadonlyMap<string, WorkflowNode>;
+  readonly incoming: ReadonlyMap<string, PlannedEdge[]>;
+  readonly outgoing: ReadonlyMap<string, PlannedEdge[]>;
+
+  constructor(readonly spec: WorkflowSpec) {
+    this.nodes = new Map(spec.nodes.map((node) => [node.id, node]));
+    this.order = topologicalOrder(spec.nodes, spec.edges);
+    const incoming = new Map(spec.nodes.map((node) => [node.id, [] as PlannedEdge[]]));
+    const outgoing = new Map(spec.nodes.map((node) => [node.id, [] as PlannedEdge[]]));
+    for (const edge of spec.edges) {
+      const planned: PlannedEdge = { from: edge.from, to: edge.to, when: edge.when ? compileExpression(edge.when) : undefined };
+      incoming.get(edge.to)!.push(planned);
+      outgoing.get(edge.from)!.push(planned);
+    }
+    this.incoming = incoming;
+    this.outgoing = outgoing;
+  }
+
+  get entry(): string {
+    return this.spec.entry;
+  }
+
+  node(id: string): WorkflowNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`unknown node '${id}'`);
+    return node;
+  }
+
+  /**
+   * A node runs when it is the entry, or when at least one incoming edge is taken: its
+   * source succeeded and its `when` (if any) holds for the source's branch and output.
+   * Throws when a condition fails to evaluate.
+   */
+  activation(id: string, state: Pick<RunStateValue, 'steps'>): Activation {
+    if (id === this.entry) return { active: true };
+    const notTaken: string[] = [];
+    for (const edge of this.incoming.get(id) ?? []) {
+      const source = state.steps[edge.from];
+      if (source?.status !== 'succeeded') {
+        notTaken.push(`${edge.from} was ${source?.status ?? 'not run'}`);
+        continue;
+      }
+      if (!edge.when || edge.when.evaluate({ branch: source.branch, output: source.output })) return { active: true };
+      notTaken.push(`${edge.from} → ${id}: ${edge.when.source} is false (branch ${JSON.stringify(source.branch ?? null)})`);
+    }
+    return { active: false, reason: `no incoming edge taken (${notTaken.join('; ')})` };
+  }
+}

@@ -1,0 +1,50 @@
+// The LangGraph state of a workflow run: the run inputs and one record per finished node.
+// It is what the checkpointer persists, so a resumed run knows every completed node's
+// output (and its tokens and cost) without running it again.
+import { Annotation } from '@langchain/langgraph';
+import type { TokenUsage } from '../../core/span.ts';
+import type { FailureReason } from '../../core/span.ts';
+import type { NodeType } from '../spec/types.ts';
+
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'canceled';
+
+/** One node of one run: what it produced and what it cost. */
+export interface StepSummary {
+  nodeId: string;
+  /** `flowtrace.step.id` of the step span; absent for skipped nodes. */
+  stepId?: string;
+  type: NodeType;
+  status: StepStatus;
+  output?: unknown;
+  /** Router nodes: the branch their rule chose. */
+  branch?: string;
+  /** Summed over every attempt, failed ones included. */
+  tokens: TokenUsage;
+  /** Decimal USD; null when a model is unpriced. */
+  costUsd: string | null;
+  latencyMs: number;
+  attempts: number;
+  retries: number;
+  fallbackUsed: boolean;
+  cacheHit: boolean;
+  provider?: string;
+  model?: string;
+  /** Why a node was skipped (no incoming edge taken). */
+  skipReason?: string;
+  error?: string;
+  failureReason?: FailureReason;
+  /** True when the record comes from a checkpoint of an earlier attempt of this run. */
+  resumed?: boolean;
+}
+
+const merge = <T>(left: Record<string, T>, right: Record<string, T>): Record<string, T> => ({ ...left, ...right });
+
+export const RunState = Annotation.Root({
+  inputs: Annotation<Record<string, unknown>>(),
+  /** Hash of the workflow the run started with; a resume must use the same one. */
+  specHash: Annotation<string>(),
+  steps: Annotation<Record<string, StepSummary>>({ reducer: merge, default: () => ({}) }),
+});
+
+export type RunStateValue = typeof RunState.State;
+export type RunStateUpdate = typeof RunState.Update;
