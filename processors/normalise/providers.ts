@@ -45,6 +45,11 @@ const WELL_KNOWN: ReadonlySet<string> = new Set([
   'gcp.gen_ai', 'gcp.vertex_ai', 'groq', 'ibm.watsonx.ai', 'mistral_ai', 'openai', 'perplexity', 'x_ai', 'moonshot_ai',
 ]);
 
+/** Whether `name` (already normalised) is one of the GenAI semconv well-known providers. */
+export function isWellKnownProvider(name: string): boolean {
+  return WELL_KNOWN.has(name);
+}
+
 const memo = new Map<string, string>();
 const MEMO_LIMIT = 10_000;
 

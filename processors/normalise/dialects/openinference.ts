@@ -4,7 +4,7 @@
 import type { SpanRecord } from '../../../core/span.ts';
 import { GEN_AI_OPERATION, OPENINFERENCE } from '../../../core/semconv.ts';
 import { firstString, readCount, readList } from '../attributes.ts';
-import { normaliseProvider } from '../providers.ts';
+import { isWellKnownProvider, normaliseProvider } from '../providers.ts';
 import type { DialectReading } from '../reading.ts';
 import { SEMCONV_CONVENTION, toSemconvUsage } from '../usage.ts';
 
@@ -17,6 +17,24 @@ const KIND_OPERATIONS: Readonly<Record<string, string>> = {
   RERANKER: 'rerank',
 };
 
+/** `@arizeai/openinference-instrumentation-openai`, `openinference.instrumentation.anthropic` → the instrumented SDK. */
+const INSTRUMENTED_SDK = /openinference[.-]instrumentation[.-]([a-z0-9_]+)/;
+const scopeProviders = new Map<string, string>();
+
+/**
+ * Embedding spans carry no llm.provider / llm.system (spec/embedding_spans.md); the
+ * instrumentation scope still names the provider SDK it wraps.
+ */
+function providerFromScope(scopeName: string): string {
+  let provider = scopeProviders.get(scopeName);
+  if (provider === undefined) {
+    const sdk = INSTRUMENTED_SDK.exec(scopeName)?.[1] ?? '';
+    provider = isWellKnownProvider(normaliseProvider(sdk)) ? normaliseProvider(sdk) : '';
+    scopeProviders.set(scopeName, provider);
+  }
+  return provider;
+}
+
 export function readOpenInference(span: SpanRecord): DialectReading {
   const attributes = span.attributes;
   const kind = (attributes[OPENINFERENCE.SPAN_KIND] ?? '').toUpperCase();
@@ -24,7 +42,7 @@ export function readOpenInference(span: SpanRecord): DialectReading {
   return {
     operation: KIND_OPERATIONS[kind] ?? '',
     // llm.provider is who hosts the model (azure, aws, ...), which decides the price.
-    provider: normaliseProvider(firstString(attributes, [OPENINFERENCE.PROVIDER, OPENINFERENCE.SYSTEM])),
+    provider: normaliseProvider(firstString(attributes, [OPENINFERENCE.PROVIDER, OPENINFERENCE.SYSTEM])) || providerFromScope(span.scopeName),
     requestModel: attributes[OPENINFERENCE.REQUEST_MODEL_NAME] ?? model,
     responseModel: attributes[OPENINFERENCE.RESPONSE_MODEL_NAME] ?? model,
     usage: toSemconvUsage(
