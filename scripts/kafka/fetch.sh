@@ -33,7 +33,7 @@ echo "kafka: resolving jars from Maven Central (pom $hash)" >&2
 started=$SECONDS
 rm -rf "$out"
 # The plugin version is pinned: a bare `dependency:` prefix resolves the ancient 2.8 under Maven 3.8.
-mvn -B -q -Dstyle.color=never -f "$pom" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+mvn -B -q -f "$pom" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
   -DincludeScope=runtime -DoutputDirectory="$out/libs" >&2
 
 core="$(ls "$out/libs" | sed -n 's/^log4j-core-\(.*\)\.jar$/\1/p')"
