@@ -5,7 +5,7 @@ import type { PromptPrefix } from './prompt.ts';
 export interface CacheOutcome {
   /** Tokens of the longest prefix seen before. */
   readTokens: number;
-  /** Tokens of the longest prefix newly stored beyond what was read. */
+  /** Tokens of the longest stored prefix beyond what was read. */
   writeTokens: number;
 }
 
@@ -15,9 +15,8 @@ export class PromptCache {
 
   constructor(private readonly maxEntries = 200_000) {}
 
-  /** Looks the prefixes (shortest first) up, then remembers all of them. */
+  /** Looks the prefixes (shortest first) up, then stores those marked `store`. */
   use(prefixes: readonly PromptPrefix[]): CacheOutcome {
-    if (prefixes.length === 0) return { readTokens: 0, writeTokens: 0 };
     let readTokens = 0;
     for (let i = prefixes.length - 1; i >= 0; i--) {
       if (this.seen.has(prefixes[i].key)) {
@@ -25,8 +24,13 @@ export class PromptCache {
         break;
       }
     }
-    for (const p of prefixes) this.remember(p.key);
-    return { readTokens, writeTokens: prefixes[prefixes.length - 1].tokens - readTokens };
+    let storedTokens = 0;
+    for (const p of prefixes) {
+      if (!p.store) continue;
+      this.remember(p.key);
+      storedTokens = p.tokens;
+    }
+    return { readTokens, writeTokens: Math.max(0, storedTokens - readTokens) };
   }
 
   clear(): void {
