@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { StreamFrames } from './dialect.ts';
 
-export type Headers = Record<string, string>;
+export type ResponseHeaders = Record<string, string>;
 
 const JSON_TYPE = 'application/json';
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
@@ -37,12 +37,12 @@ function pause(res: ServerResponse, ms: number): Promise<boolean> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, headers: Headers, body: string): void {
+export function sendJson(res: ServerResponse, status: number, headers: ResponseHeaders, body: string): void {
   res.writeHead(status, { ...headers, 'content-type': JSON_TYPE });
   res.end(body);
 }
 
-export async function sendJsonAfter(res: ServerResponse, delayMs: number, headers: Headers, body: string): Promise<void> {
+export async function sendJsonAfter(res: ServerResponse, delayMs: number, headers: ResponseHeaders, body: string): Promise<void> {
   if (delayMs > 0 && !(await pause(res, delayMs))) return;
   sendJson(res, 200, headers, body);
 }
@@ -56,7 +56,7 @@ function writeThenDrop(res: ServerResponse, data: string): void {
   res.write(data, () => res.socket?.destroy());
 }
 
-export async function sendStream(res: ServerResponse, headers: Headers, frames: StreamFrames, plan: StreamPlan): Promise<void> {
+export async function sendStream(res: ServerResponse, headers: ResponseHeaders, frames: StreamFrames, plan: StreamPlan): Promise<void> {
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.flushHeaders();
   // Faults cut the stream half-way through the content.
@@ -79,13 +79,13 @@ export async function sendStream(res: ServerResponse, headers: Headers, frames: 
 }
 
 /** A 200 whose body is cut in half: valid headers, unparseable JSON or SSE data. */
-export function sendMalformed(res: ServerResponse, headers: Headers, stream: boolean, validBody: string): void {
+export function sendMalformed(res: ServerResponse, headers: ResponseHeaders, stream: boolean, validBody: string): void {
   const cut = validBody.slice(0, Math.max(1, Math.floor(validBody.length / 2)));
   res.writeHead(200, { ...headers, ...(stream ? SSE_HEADERS : { 'content-type': JSON_TYPE }) });
   res.end(stream ? `${cut.trimEnd()}\n\n` : cut);
 }
 
-export function sendEmptyStream(res: ServerResponse, headers: Headers): void {
+export function sendEmptyStream(res: ServerResponse, headers: ResponseHeaders): void {
   res.writeHead(200, { ...headers, ...SSE_HEADERS });
   res.end();
 }

@@ -16,7 +16,7 @@ import {
   type ProviderName,
   type SimulatorConfig,
 } from './config.ts';
-import { drop, hang, sendEmptyStream, sendJson, sendJsonAfter, sendMalformed, sendStream, type Headers, type StreamEnding } from './delivery.ts';
+import { drop, hang, sendEmptyStream, sendJson, sendJsonAfter, sendMalformed, sendStream, type ResponseHeaders, type StreamEnding } from './delivery.ts';
 import { requestId, type ProviderDialect, type SimCompletion, type SimRequest } from './dialect.ts';
 import { DirectiveError } from './directives.ts';
 import { FaultPlan, type FaultDecision } from './faults.ts';
@@ -247,7 +247,7 @@ export class ProviderSimulator {
     const call = this.recorder.call(model, dialect.provider, request.stream);
     const fault = runtime.faults.decide(model, dialect.provider, request.stream, call);
     this.options.onCall?.({ provider: dialect.provider, model, call, stream: request.stream, fault: fault?.kind });
-    const headers: Headers = { [dialect.requestIdHeader]: rid, 'x-simulator-call': String(call) };
+    const headers: ResponseHeaders = { [dialect.requestIdHeader]: rid, 'x-simulator-call': String(call) };
     if (fault) {
       this.recorder.fault(model, fault.kind);
       if (this.injectBeforeAnswer(dialect, res, headers, fault, rid)) return;
@@ -260,7 +260,7 @@ export class ProviderSimulator {
   }
 
   /** Faults that replace the answer entirely; returns false for those that shape an answer. */
-  private injectBeforeAnswer(dialect: ProviderDialect, res: Response, headers: Headers, fault: FaultDecision, rid: string): boolean {
+  private injectBeforeAnswer(dialect: ProviderDialect, res: Response, headers: ResponseHeaders, fault: FaultDecision, rid: string): boolean {
     const status = ERROR_STATUS[fault.kind];
     if (status !== undefined) {
       if (status === 429) {
@@ -303,7 +303,7 @@ export class ProviderSimulator {
   private async answer(
     dialect: ProviderDialect,
     res: Response,
-    headers: Headers,
+    headers: ResponseHeaders,
     request: SimRequest,
     completion: SimCompletion,
     runtime: Runtime,
