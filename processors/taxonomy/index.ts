@@ -1,0 +1,1 @@
+export { FailureClassifier } from './classifier.ts';
