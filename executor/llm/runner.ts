@@ -186,7 +186,7 @@ class LlmStepRunnerImpl implements LlmStepRunner {
           signal,
         ),
       );
-      const costUsd = callCostUsd(target.provider, response.responseModel || target.model, response.usage);
+      const costUsd = callCostUsd(target.provider, target.model, response.responseModel, response.usage);
       span.succeed({ ...response, outputText: response.text }, costUsd);
       return { response, costUsd };
     } catch (err) {

@@ -55,7 +55,8 @@ export class AnthropicProvider implements ProviderClient {
 
   private sdk(): Anthropic {
     if (!this.apiKey) throw missingKey('anthropic', 'ANTHROPIC_API_KEY');
-    this.client ??= new Anthropic({ apiKey: this.apiKey, baseURL: this.baseUrl, maxRetries: 0, openTelemetry: false });
+    // logLevel off: the SDK would print unparseable response bodies (content) to stderr.
+    this.client ??= new Anthropic({ apiKey: this.apiKey, baseURL: this.baseUrl, maxRetries: 0, openTelemetry: false, logLevel: 'off' });
     return this.client;
   }
 

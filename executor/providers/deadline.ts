@@ -1,5 +1,7 @@
-// A call's abort signal: the caller's (cancellation) joined with an optional deadline that
-// also covers the streamed body — the SDKs' own timeout stops at the response headers.
+// A call's own abort signal, linked to the caller's (cancellation) and to an optional
+// deadline that also covers the streamed body — the SDKs' timeout stops at the headers.
+// The SDKs never remove the listener they add to the signal they are given, so they get
+// this per-call signal, never a long-lived run signal.
 import type { AbortState } from './errors.ts';
 
 export interface CallScope extends AbortState {
@@ -8,23 +10,16 @@ export interface CallScope extends AbortState {
 }
 
 export function callScope(parent: AbortSignal, timeoutMs: number | undefined): CallScope {
-  if (timeoutMs === undefined) {
-    return {
-      signal: parent,
-      get cancelled() {
-        return parent.aborted;
-      },
-      timedOut: false,
-      dispose() {},
-    };
-  }
   const controller = new AbortController();
   let timedOut = false;
   const onParentAbort = () => controller.abort(parent.reason);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`call exceeded ${timeoutMs} ms`, 'TimeoutError'));
-  }, timeoutMs);
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort(new DOMException(`call exceeded ${timeoutMs} ms`, 'TimeoutError'));
+        }, timeoutMs);
   if (parent.aborted) onParentAbort();
   else parent.addEventListener('abort', onParentAbort, { once: true });
   return {

@@ -46,7 +46,8 @@ export class OpenAiProvider implements ProviderClient {
 
   private sdk(): OpenAI {
     if (!this.apiKey) throw missingKey('openai', 'OPENAI_API_KEY');
-    this.client ??= new OpenAI({ apiKey: this.apiKey, baseURL: this.baseUrl, maxRetries: 0 });
+    // logLevel off: the SDK would print unparseable response bodies (content) to stderr.
+    this.client ??= new OpenAI({ apiKey: this.apiKey, baseURL: this.baseUrl, maxRetries: 0, logLevel: 'off' });
     return this.client;
   }
 

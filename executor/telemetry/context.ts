@@ -1,7 +1,7 @@
 // Which run/step a piece of code runs in. The frame lives in the OpenTelemetry context
 // (so any span started under it, ours or another library's, can be stamped with the run
-// and step ids) and, because no global context manager may be registered, also in an
-// AsyncLocalStorage of our own: nested calls inherit it either way.
+// and step ids) and also in an AsyncLocalStorage of our own, so nesting keeps working when
+// the host replaces or disables the global context manager.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';

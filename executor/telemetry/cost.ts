@@ -1,6 +1,6 @@
 // Step costs use the pipeline's own pricing, so the executor and the stored spans agree.
 import type { TokenUsage } from '../../core/span.ts';
-import { priceUsage } from '../../processors/cost/index.ts';
+import { priceUsage, sumUsd } from '../../processors/cost/index.ts';
 
 export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 });
 
@@ -18,21 +18,19 @@ export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   };
 }
 
-/** Decimal USD of one call; "0" when nothing was used (a failed attempt), null when the model is unpriced. */
-export function callCostUsd(provider: string, model: string, usage: TokenUsage, at: Date = new Date()): string | null {
+/**
+ * Decimal USD of one call, priced like the pipeline: the response model (exact snapshot)
+ * first, then the requested one. "0" when nothing was used (a failed attempt), null when
+ * neither model has a price.
+ */
+export function callCostUsd(provider: string, requestModel: string, responseModel: string | undefined, usage: TokenUsage): string | null {
   if (isZeroUsage(usage)) return '0';
-  return priceUsage(provider, model, usage, at).usd;
+  const at = new Date();
+  const exact = responseModel && responseModel !== requestModel ? priceUsage(provider, responseModel, usage, at).usd : null;
+  return exact ?? priceUsage(provider, requestModel, usage, at).usd;
 }
 
-/** Exact sum of two non-negative decimal strings (no float rounding); null is contagious. */
+/** Exact sum of two decimal USD strings; an unpriced (null) part makes the sum unknown. */
 export function addUsd(a: string | null, b: string | null): string | null {
-  if (a === null || b === null) return null;
-  const [ai, af = ''] = a.split('.');
-  const [bi, bf = ''] = b.split('.');
-  const scale = Math.max(af.length, bf.length);
-  const digits = (BigInt(ai + af.padEnd(scale, '0')) + BigInt(bi + bf.padEnd(scale, '0'))).toString().padStart(scale + 1, '0');
-  if (scale === 0) return digits;
-  const fraction = digits.slice(-scale).replace(/0+$/, '');
-  const whole = digits.slice(0, -scale);
-  return fraction ? `${whole}.${fraction}` : whole;
+  return a === null || b === null ? null : sumUsd([a, b]);
 }

@@ -2,7 +2,8 @@
 // library API): a tracer provider with the run-context stamper and an OTLP exporter, plus
 // withRun / withStep / withToolCall / trackLlmCall, which open the spans of DESIGN.md §4.
 import { randomUUID } from 'node:crypto';
-import { SpanKind, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, context, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -165,7 +166,7 @@ export class Telemetry {
       inference.fail(err, 'parse_error');
       throw err;
     }
-    inference.succeed(facts, callCostUsd(opts.provider, facts.responseModel ?? opts.model, facts.usage));
+    inference.succeed(facts, callCostUsd(opts.provider, opts.model, facts.responseModel, facts.usage));
     return result;
   }
 
@@ -215,12 +216,15 @@ function buildResource(serviceName: string | undefined) {
 
 /**
  * Sets up span export: OTLP/HTTP protobuf to `endpoint`, else the OTEL_EXPORTER_OTLP_*
- * variables, else http://127.0.0.1:4318; batched with a short delay. Nothing is registered
- * globally, so several instances (tests) and a host application's own SDK coexist; the
- * newest instance becomes the default of the free functions (withRun, ...).
+ * variables, else http://127.0.0.1:4318; batched with a short delay. The tracer provider is
+ * not registered globally, so several instances (tests) and a host application's own SDK
+ * coexist; the newest instance becomes the default of the free functions (withRun, ...).
+ * An async-local context manager is registered unless the host has one, so spans other
+ * code starts inside a step (any tracer) nest under it and carry the run id.
  */
 export function createTelemetry(config: TelemetryConfig = {}): Telemetry {
   const env = process.env;
+  ensureContextManager();
   const processors: SpanProcessor[] = [new RunContextSpanProcessor()];
   const exporter = config.exporter ?? (exportDisabled(env) ? undefined : new OTLPTraceExporter({ url: tracesUrl(config.endpoint, env) }));
   if (exporter) {
@@ -231,6 +235,17 @@ export function createTelemetry(config: TelemetryConfig = {}): Telemetry {
   const provider = new BasicTracerProvider({ resource: buildResource(config.serviceName), spanProcessors: processors });
   defaultTelemetry = new Telemetry(provider, config.captureContent ?? captureContentFromEnv(env));
   return defaultTelemetry;
+}
+
+let contextManagerChecked = false;
+
+function ensureContextManager(): void {
+  if (contextManagerChecked) return;
+  contextManagerChecked = true;
+  const manager = new AsyncLocalStorageContextManager();
+  // false = the host registered one already, which serves as well.
+  if (context.setGlobalContextManager(manager.enable())) return;
+  manager.disable();
 }
 
 /** The most recently created (and not shut down) instance: what the free functions use outside a run. */
