@@ -1,7 +1,8 @@
 // A LangGraph checkpointer that keeps each thread's checkpoints in files, so a run killed
 // mid-way can be resumed by another process: `<dir>/<thread>/<namespace>/<checkpoint id>.json`
-// plus one file per pending write under `<checkpoint id>.writes/`. Every file is written
-// to a temporary name, flushed and renamed, so a crash never leaves a torn file behind.
+// plus, under `<checkpoint id>.writes/`, one file per putWrites call (a task's writes land
+// together or not at all). Every file is written to a temporary name, flushed and renamed,
+// so a crash never leaves a torn file behind.
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -35,8 +36,7 @@ interface CheckpointFile {
 
 interface WriteFile {
   taskId: string;
-  channel: string;
-  value: Serialized;
+  writes: Array<{ slot: number; channel: string; value: Serialized }>;
 }
 
 /** Thread ids become directory names: only plain names, never paths. */
@@ -83,6 +83,8 @@ async function listNames(dir: string): Promise<string[]> {
 }
 
 export class FileCheckpointSaver extends BaseCheckpointSaver {
+  private writeSequence = 0;
+
   constructor(
     /** Root folder, e.g. `.flowtrace/checkpoints`. */
     readonly dir: string,
@@ -112,15 +114,20 @@ export class FileCheckpointSaver extends BaseCheckpointSaver {
       .sort((a, b) => b.localeCompare(a));
   }
 
+  /** The checkpoint's pending writes, keyed like MemorySaver: a regular write of a task is never replaced. */
   private async pendingWrites(nsDir: string, checkpointId: string): Promise<CheckpointPendingWrite[]> {
     const writesDir = join(nsDir, `${checkpointId}.writes`);
     const names = (await listNames(writesDir)).filter((name) => name.endsWith('.json')).sort();
-    const writes: CheckpointPendingWrite[] = [];
+    const bySlot = new Map<string, CheckpointPendingWrite>();
     for (const name of names) {
       const file = await readJson<WriteFile>(join(writesDir, name));
-      if (file) writes.push([file.taskId, file.channel, await this.deserialize(file.value)]);
+      for (const write of file?.writes ?? []) {
+        const key = `${file!.taskId},${write.slot}`;
+        if (write.slot >= 0 && bySlot.has(key)) continue;
+        bySlot.set(key, [file!.taskId, write.channel, await this.deserialize(write.value)]);
+      }
     }
-    return writes;
+    return [...bySlot.values()];
   }
 
   private async tuple(threadId: string, namespace: string, checkpointId: string): Promise<CheckpointTuple | undefined> {
@@ -196,18 +203,15 @@ export class FileCheckpointSaver extends BaseCheckpointSaver {
     const checkpointId = assertSafeName('checkpoint_id', config.configurable?.checkpoint_id);
     const writesDir = join(this.namespaceDir(threadId, namespace), `${checkpointId}.writes`);
     await mkdir(writesDir, { recursive: true });
-    const existing = new Set(await listNames(writesDir));
-    await Promise.all(
-      writes.map(async ([channel, value], index) => {
-        const slot = WRITES_IDX_MAP[channel] ?? index;
-        // Zero-padded so a sorted listing keeps each task's writes in order.
-        const name = `${encodeName(taskId)}.${slot < 0 ? `m${-slot}` : String(slot).padStart(6, '0')}.json`;
-        // Like MemorySaver: a regular write already saved for this task is not replaced.
-        if (slot >= 0 && existing.has(name)) return;
-        const file: WriteFile = { taskId, channel, value: await this.serialize(value) };
-        await writeAtomically(join(writesDir, name), JSON.stringify(file));
-      }),
-    );
+    const file: WriteFile = {
+      taskId,
+      writes: await Promise.all(
+        writes.map(async ([channel, value], index) => ({ slot: WRITES_IDX_MAP[channel] ?? index, channel, value: await this.serialize(value) })),
+      ),
+    };
+    // Sorted listing = per task, in call order.
+    const sequence = `${String(Date.now()).padStart(15, '0')}-${String(++this.writeSequence).padStart(9, '0')}`;
+    await writeAtomically(join(writesDir, `${encodeName(taskId)}.${sequence}.json`), JSON.stringify(file));
   }
 
   async deleteThread(threadId: string): Promise<void> {

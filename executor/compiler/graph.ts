@@ -1,41 +1,60 @@
-// Compiles a workflow plan to a LangGraph StateGraph. Every node is a graph node that
-// either runs or records itself skipped, so joins never wait for a branch not taken.
-// Sequential (default): one chain in topological order, one node per superstep.
-// Parallel (opt-in): the workflow's own edges; a node with several parents waits for all
-// of them (a LangGraph barrier edge), and independent nodes share a superstep.
+// Compiles a workflow plan to a LangGraph StateGraph: one graph node per workflow node,
+// plus a scheduler node that runs between supersteps and, from the state alone, records
+// the nodes no taken edge reaches as skipped and starts the nodes whose parents have all
+// settled — one at a time in topological order (sequential, the default) or all of them
+// in one superstep (parallel, opt-in).
+//
+// Why a scheduler instead of one static LangGraph edge per workflow edge: LangGraph keeps
+// the writes of a task that was aborted half-way through its edge writers (a parallel
+// sibling failed, the run was cancelled), and on resume counts that task as done, so a
+// join behind a static barrier edge would never fire. Deciding from the recorded steps
+// makes a resumed run continue correctly whatever trigger writes were lost.
 import { END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type { WorkflowPlan } from './plan.ts';
-import { RunState, type RunStateUpdate, type RunStateValue } from './state.ts';
+import { RunState, type RunStateUpdate, type RunStateValue, type StepSummary } from './state.ts';
 
-/** Runs (or skips) one node and returns its state update. */
+/** The scheduler's graph node; workflow node ids cannot contain '@'. */
+export const SCHEDULER = '@scheduler';
+
+/** Runs one node and returns its state update. */
 export type NodeExecutor = (nodeId: string, state: RunStateValue, config: LangGraphRunnableConfig) => Promise<RunStateUpdate>;
 
 export interface CompileOptions {
   parallel: boolean;
   checkpointer: BaseCheckpointSaver;
+  /** Told about each node the scheduler records as skipped. */
+  onSkipped(step: StepSummary): void;
 }
 
 export function compileWorkflow(plan: WorkflowPlan, execute: NodeExecutor, options: CompileOptions) {
   // LangGraph's builder types track node names as literal types; a generated graph has
   // arbitrary names, so it is built through the untyped surface.
   const graph = new StateGraph(RunState) as unknown as StateGraph<typeof RunState.spec, RunStateValue, RunStateUpdate, string>;
+  graph.addNode(SCHEDULER, (state: RunStateValue): RunStateUpdate => {
+    const { skipped } = plan.schedule(state.steps, options.parallel);
+    for (const step of skipped) options.onSkipped(step);
+    return { steps: Object.fromEntries(skipped.map((step) => [step.nodeId, step])) };
+  });
   for (const id of plan.order) {
-    graph.addNode(id, (state: RunStateValue, config: LangGraphRunnableConfig) => execute(id, state, config));
+    graph.addNode(id, (state: RunStateValue, config: LangGraphRunnableConfig) =>
+      // A node already recorded (a resumed run) is never run twice.
+      state.steps[id] ? Promise.resolve({}) : execute(id, state, config),
+    );
+    graph.addEdge(id, SCHEDULER);
   }
-  if (options.parallel) {
-    graph.addEdge(START, plan.entry);
-    for (const id of plan.order) {
-      const parents = (plan.incoming.get(id) ?? []).map((edge) => edge.from);
-      if (parents.length === 1) graph.addEdge(parents[0]!, id);
-      else if (parents.length > 1) graph.addEdge(parents, id);
-      if ((plan.outgoing.get(id) ?? []).length === 0) graph.addEdge(id, END);
-    }
-  } else {
-    const chain = [START, ...plan.order, END];
-    for (let i = 1; i < chain.length; i++) graph.addEdge(chain[i - 1]!, chain[i]!);
-  }
+  graph.addEdge(START, SCHEDULER);
+  // Reads the state including the scheduler's own skip records.
+  graph.addConditionalEdges(SCHEDULER, (state: RunStateValue) => {
+    const { ready } = plan.schedule(state.steps, options.parallel);
+    return ready.length ? ready : END;
+  }, [...plan.order, END]);
   return graph.compile({ checkpointer: options.checkpointer });
 }
 
 export type CompiledWorkflow = ReturnType<typeof compileWorkflow>;
+
+/** Supersteps a run can take: a node and the scheduler after it, per node. */
+export function recursionLimitFor(plan: WorkflowPlan): number {
+  return 2 * plan.order.length + 5;
+}

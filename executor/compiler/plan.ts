@@ -2,7 +2,7 @@
 // edges with their compiled conditions, and the rule that decides whether a node runs.
 import { compileExpression, type CompiledExpression } from '../spec/expression.ts';
 import type { WorkflowEdge, WorkflowNode, WorkflowSpec } from '../spec/types.ts';
-import type { RunStateValue } from './state.ts';
+import { skippedStep, type StepSummary } from './state.ts';
 
 export interface PlannedEdge {
   from: string;
@@ -69,11 +69,11 @@ export class WorkflowPlan {
    * source succeeded and its `when` (if any) holds for the source's branch and output.
    * Throws when a condition fails to evaluate.
    */
-  activation(id: string, state: Pick<RunStateValue, 'steps'>): Activation {
+  activation(id: string, steps: Record<string, StepSummary>): Activation {
     if (id === this.entry) return { active: true };
     const notTaken: string[] = [];
     for (const edge of this.incoming.get(id) ?? []) {
-      const source = state.steps[edge.from];
+      const source = steps[edge.from];
       if (source?.status !== 'succeeded') {
         notTaken.push(`${edge.from} was ${source?.status ?? 'not run'}`);
         continue;
@@ -82,5 +82,36 @@ export class WorkflowPlan {
       notTaken.push(`${edge.from} → ${id}: ${edge.when.source} is false (branch ${JSON.stringify(source.branch ?? null)})`);
     }
     return { active: false, reason: `no incoming edge taken (${notTaken.join('; ')})` };
+  }
+
+  /**
+   * What to do next, derived from the state alone (so it is right after any resume):
+   * nodes whose parents have all settled are either skipped (no incoming edge taken,
+   * which may settle their children in turn) or ready. A condition that fails to
+   * evaluate makes the node ready, so it fails as a step with that error.
+   */
+  schedule(steps: Record<string, StepSummary>, parallel: boolean): { skipped: StepSummary[]; ready: string[] } {
+    const settled = { ...steps };
+    const skipped: StepSummary[] = [];
+    const ready: string[] = [];
+    for (const id of this.order) {
+      if (settled[id]) continue;
+      if (!(this.incoming.get(id) ?? []).every((edge) => settled[edge.from])) continue;
+      let activation: Activation;
+      try {
+        activation = this.activation(id, settled);
+      } catch {
+        activation = { active: true };
+      }
+      if (activation.active) {
+        ready.push(id);
+        if (!parallel) break;
+      } else {
+        const record = skippedStep(this.node(id), activation.reason);
+        settled[id] = record;
+        skipped.push(record);
+      }
+    }
+    return { skipped, ready };
   }
 }

@@ -4,7 +4,7 @@
 import { Annotation } from '@langchain/langgraph';
 import type { TokenUsage } from '../../core/span.ts';
 import type { FailureReason } from '../../core/span.ts';
-import type { NodeType } from '../spec/types.ts';
+import type { NodeType, WorkflowNode } from '../spec/types.ts';
 
 export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'canceled';
 
@@ -35,6 +35,28 @@ export interface StepSummary {
   failureReason?: FailureReason;
   /** True when the record comes from a checkpoint of an earlier attempt of this run. */
   resumed?: boolean;
+}
+
+const ZERO_TOKENS: TokenUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+
+/** A step record before anything ran: no tokens, cost or attempts yet. */
+export function emptyStep(node: WorkflowNode, status: StepStatus): StepSummary {
+  return {
+    nodeId: node.id,
+    type: node.type,
+    status,
+    tokens: { ...ZERO_TOKENS },
+    costUsd: node.type === 'llm' ? '0' : null,
+    latencyMs: 0,
+    attempts: 0,
+    retries: 0,
+    fallbackUsed: false,
+    cacheHit: false,
+  };
+}
+
+export function skippedStep(node: WorkflowNode, reason: string): StepSummary {
+  return { ...emptyStep(node, 'skipped'), skipReason: reason };
 }
 
 const merge = <T>(left: Record<string, T>, right: Record<string, T>): Record<string, T> => ({ ...left, ...right });

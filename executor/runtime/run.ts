@@ -8,9 +8,9 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
 import type { LlmStepRunner } from '../contracts.ts';
 import { FileCheckpointSaver } from '../checkpoint/file-saver.ts';
-import { compileWorkflow, type CompiledWorkflow, type NodeExecutor } from '../compiler/graph.ts';
+import { SCHEDULER, compileWorkflow, recursionLimitFor, type CompiledWorkflow, type NodeExecutor } from '../compiler/graph.ts';
 import { WorkflowPlan } from '../compiler/plan.ts';
-import type { RunStateValue, StepSummary } from '../compiler/state.ts';
+import type { RunStateUpdate, RunStateValue, StepSummary } from '../compiler/state.ts';
 import { RunGuard, resolveLimits, type GuardHooks } from '../guardrails/guard.ts';
 import { WorkflowValidationError } from '../spec/issues.ts';
 import { DEFAULT_LIMIT_MAXIMA, type LimitMaxima } from '../spec/semantic.ts';
@@ -24,7 +24,7 @@ import type { ToolFunction } from '../tools/types.ts';
 import type { RunContext } from './context.ts';
 import { RunEvents, type RunEventListener } from './events.ts';
 import { resolveInputs } from './inputs.ts';
-import { rootCause, createNodeExecutor } from './step.ts';
+import { StepLedger, createNodeExecutor, rootCause } from './step.ts';
 import { orderedSteps, totalsOf, type RunStatus, type RunSummary } from './summary.ts';
 
 export interface RunWorkflowOptions {
@@ -138,6 +138,30 @@ function restoredUsage(steps: StepSummary[]): { nodes: number; tokens: number; c
   return { nodes: ran.length, tokens: totals.tokens.total, costUsd: totals.costUsd };
 }
 
+/**
+ * Invokes the graph (or resumes it with `null`). Should an interrupted attempt have lost
+ * the scheduler's trigger, the graph ends with nodes unsettled: the scheduler is run again
+ * from the recorded state, once.
+ */
+async function invokeToCompletion(graph: CompiledWorkflow, plan: WorkflowPlan, runId: string, signal: AbortSignal, input: RunStateUpdate | null) {
+  const config = {
+    configurable: { thread_id: runId },
+    signal,
+    // Checkpoint before the next node starts, so a killed process loses at most the running nodes.
+    durability: 'sync' as const,
+    recursionLimit: recursionLimitFor(plan),
+  };
+  await graph.invoke(input, config);
+  const settled = async () => {
+    const snapshot = await graph.getState({ configurable: { thread_id: runId } });
+    return plan.order.every((id) => (snapshot.values as RunStateValue).steps?.[id]) || snapshot.next.length > 0;
+  };
+  if (signal.aborted || (await settled())) return;
+  await graph.updateState({ configurable: { thread_id: runId } }, {}, SCHEDULER);
+  await graph.invoke(null, config);
+  if (!signal.aborted && !(await settled())) throw new FlowTraceRunError('unknown', `run '${runId}' stalled with nodes neither run nor skipped`);
+}
+
 export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, options: RunWorkflowOptions = {}): Promise<RunSummary> {
   const prepared = prepare(specOrDocument, options);
   const { spec, runId } = prepared;
@@ -146,7 +170,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
   const plan = new WorkflowPlan(spec);
   const telemetry = options.telemetry ?? activeTelemetry();
   const events = new RunEvents(runId, options.onEvent);
-  const ledger = new Map<string, StepSummary>();
+  const ledger = new StepLedger(events);
   const controller = new AbortController();
   const started = performance.now();
 
@@ -155,6 +179,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
   const graph = compileWorkflow(plan, (id, state, config) => executor!(id, state, config), {
     parallel: spec.parallel ?? false,
     checkpointer: prepared.checkpointer,
+    onSkipped: (step) => ledger.record(step),
   });
   const prior = await priorState(graph, prepared, resume);
 
@@ -184,14 +209,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
       guard.startClock(controller);
       let error: unknown;
       try {
-        await graph.invoke(resume ? null : { inputs, steps: {}, specHash: specHash(spec) }, {
-          configurable: { thread_id: runId },
-          signal: controller.signal,
-          // Checkpoint before the next node starts, so a killed process loses at most the running node.
-          durability: 'sync',
-          // A sequential run takes one superstep per node.
-          recursionLimit: plan.order.length + 5,
-        });
+        await invokeToCompletion(graph, plan, runId, controller.signal, resume ? null : { inputs, steps: {}, specHash: specHash(spec) });
         if (controller.signal.aborted) error = controller.signal.reason;
       } catch (err) {
         error = rootCause(err, controller.signal);
@@ -201,7 +219,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
       }
       const { status, reason } = statusOf(error);
       if (error !== undefined) run.fail(error, reason);
-      const steps = orderedSteps(plan, ledger, restored);
+      const steps = orderedSteps(plan, ledger.steps, restored);
       const summary: RunSummary = {
         runId,
         workflowName: workflowName(spec),

@@ -195,7 +195,13 @@ class Checker {
     }
     if (node.type === 'router' && typeof config.rule === 'string') this.checkRule(node, config.rule, path);
     if (node.type === 'tool') this.checkTool(node, config, path);
-    if (node.type === 'llm') this.checkFallbacks(node, config, path);
+    if (node.type === 'llm') {
+      this.checkFallbacks(node, config, path);
+      const hasInputs = isObject(node.raw.inputs) && Object.keys(node.raw.inputs).length > 0;
+      if (config.prompt === undefined && !hasInputs) {
+        this.report(childPath(childPath(path, 'config'), 'prompt'), 'required when the node has no inputs (they would form the prompt)');
+      }
+    }
   }
 
   private checkReference(ref: TemplateRef, node: NodeView, where: string, ancestors: Map<string, Set<string>> | undefined): void {
