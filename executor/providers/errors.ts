@@ -4,7 +4,6 @@ import * as AnthropicSdk from '@anthropic-ai/sdk';
 import * as OpenAiSdk from 'openai';
 import type { FailureReason } from '../../core/span.ts';
 import { FlowTraceRunError } from '../telemetry/errors.ts';
-import type { ProviderName } from '../contracts.ts';
 
 export interface ProviderErrorDetails {
   status?: number;
@@ -21,7 +20,8 @@ export class ProviderCallError extends FlowTraceRunError {
   readonly transient: boolean;
 
   constructor(
-    readonly provider: ProviderName,
+    /** A GenAI provider name; any string, as trackLlmCall classifies callers' own SDK errors. */
+    readonly provider: string,
     reason: FailureReason,
     message: string,
     details: ProviderErrorDetails,
@@ -99,7 +99,7 @@ function isConnectionCut(err: unknown): boolean {
   return /terminated|fetch failed|socket/i.test(err.message) || (typeof cause?.code === 'string' && cause.code.startsWith('UND_ERR'));
 }
 
-export function classifyProviderError(provider: ProviderName, err: unknown, state: AbortState): ProviderCallError {
+export function classifyProviderError(provider: string, err: unknown, state: AbortState): ProviderCallError {
   // An aborted stream just stops, so whatever it looked like afterwards, the abort is the cause.
   if (state.cancelled) return new ProviderCallError(provider, 'cancelled', 'call cancelled', { transient: false }, err);
   if (state.timedOut) return new ProviderCallError(provider, 'timeout', 'call exceeded its deadline', { transient: true }, err);

@@ -2,9 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERROR_TYPE, FLOWTRACE, GEN_AI } from '../../core/semconv.ts';
+import { ERROR_TYPE, FLOWTRACE, GEN_AI, HTTP_RESPONSE_STATUS_CODE } from '../../core/semconv.ts';
 import { priceUsage } from '../../processors/cost/index.ts';
+import { openAiUsage } from '../providers/index.ts';
+import { ProviderSimulator } from '../simulator/index.ts';
 import { captureContentFromEnv, tracesUrl } from './config.ts';
 import { FlowTraceRunError, createTelemetry, currentSpanHandle, trackLlmCall, withStep, withToolCall } from './index.ts';
 import { captureTelemetry, one, parentIdOf, spanIdOf } from './test-support.ts';
@@ -181,6 +184,29 @@ describe('failures', () => {
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes[ERROR_TYPE]).toBe('rate_limit');
     expect(span.attributes[GEN_AI.USAGE_INPUT_TOKENS]).toBeUndefined();
+  });
+
+  it('classifies an agent\'s own SDK errors like the executor does', async () => {
+    const simulator = new ProviderSimulator({ faults: [{ model: 'gpt-4o', calls: [2], fault: 'rate_limit', retryAfterMs: 2000 }] });
+    const { openaiBaseUrl } = await simulator.start();
+    try {
+      const openai = new OpenAI({ apiKey: 'sk-test', baseURL: openaiBaseUrl, maxRetries: 0 });
+      const { telemetry, spans } = captureTelemetry();
+      const ask = () =>
+        telemetry.trackLlmCall(
+          { provider: 'openai', model: 'gpt-4o' },
+          () => openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: '[[sim:answer=fine]]' }] }),
+          (r) => ({ usage: openAiUsage(r.usage), responseId: r.id, responseModel: r.model, finishReasons: r.choices.map((c) => c.finish_reason) }),
+        );
+      expect((await ask()).choices[0].message.content).toBe('fine');
+      await expect(ask()).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+      const [ok, limited] = await spans();
+      expect(ok.attributes[GEN_AI.USAGE_INPUT_TOKENS]).toBe(Math.ceil('[[sim:answer=fine]]'.length / 4));
+      expect(ok.attributes[GEN_AI.RESPONSE_ID]).toMatch(/^chatcmpl-/);
+      expect(limited.attributes).toMatchObject({ [ERROR_TYPE]: 'rate_limit', [HTTP_RESPONSE_STATUS_CODE]: 429 });
+    } finally {
+      await simulator.stop();
+    }
   });
 
   it('rejects unnamed runs, steps and tools with a precise message', () => {

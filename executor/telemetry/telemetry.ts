@@ -9,6 +9,7 @@ import { defaultResource, detectResources, envDetector, resourceFromAttributes }
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { FailureReason, TokenUsage } from '../../core/span.ts';
 import { FLOWTRACE, GEN_AI, GEN_AI_OPERATION, SERVICE_NAME } from '../../core/semconv.ts';
+import { classifyProviderError } from '../providers/errors.ts';
 import {
   DEFAULT_SCHEDULE_DELAY_MS,
   DEFAULT_SERVICE_NAME,
@@ -21,7 +22,7 @@ import { RunContextSpanProcessor, currentContext, frameOf, runInFrame } from './
 import { callCostUsd } from './cost.ts';
 import { failureReasonOf } from './errors.ts';
 import { SpanHandleImpl, type RunHandle, type SpanHandle, type StepHandle, type ToolCallHandle } from './handles.ts';
-import { InferenceSpan } from './inference-span.ts';
+import { InferenceSpan, type InferenceRequest } from './inference-span.ts';
 
 export interface RunOptions {
   workflowName: string;
@@ -156,7 +157,9 @@ export class Telemetry {
     try {
       result = await inference.run(call);
     } catch (err) {
-      inference.fail(err, failureReasonOf(err));
+      // The caller's own OpenAI / Anthropic SDK errors get the same reasons as the executor's.
+      const classified = classifyProviderError(opts.provider, err, { cancelled: false, timedOut: false });
+      inference.fail(err, failureReasonOf(err, classified.reason), classified.status);
       throw err;
     }
     let facts: LlmCallFacts;
@@ -171,7 +174,7 @@ export class Telemetry {
   }
 
   /** A GenAI inference span under the current step; the llm runner opens one per attempt. */
-  startInference(req: ConstructorParameters<typeof InferenceSpan>[1]): InferenceSpan {
+  startInference(req: InferenceRequest): InferenceSpan {
     return new InferenceSpan(this, req);
   }
 
