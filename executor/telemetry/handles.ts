@@ -37,6 +37,8 @@ export class SpanHandleImpl implements SpanHandle {
     readonly span: Span,
     readonly runId: string,
     readonly stepId: string | undefined,
+    /** Inherited by spans opened inside (attempts carry their step's label, so cost by label adds up). */
+    readonly semanticLabel?: string,
   ) {}
 
   addEvent(name: string, attributes?: Attributes): void {

@@ -85,13 +85,14 @@ export class InferenceSpan {
     req: InferenceRequest,
   ) {
     this.parent = currentContext();
+    const outer = frameOf(this.parent)?.handle;
+    const semanticLabel = req.semanticLabel ?? outer?.semanticLabel;
     this.span = telemetry.tracer.startSpan(
       `${req.operation ?? GEN_AI_OPERATION.CHAT} ${req.model}`,
-      { kind: SpanKind.CLIENT, attributes: requestAttributes(req, telemetry.captureContent) },
+      { kind: SpanKind.CLIENT, attributes: requestAttributes({ ...req, semanticLabel }, telemetry.captureContent) },
       this.parent,
     );
-    const outer = frameOf(this.parent)?.handle;
-    this.handle = new SpanHandleImpl(this.span, outer?.runId ?? '', outer?.stepId);
+    this.handle = new SpanHandleImpl(this.span, outer?.runId ?? '', outer?.stepId, semanticLabel);
   }
 
   /** Runs the provider call with this span active, so nested instrumentation nests under it. */

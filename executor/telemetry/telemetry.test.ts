@@ -63,6 +63,9 @@ describe('run / step / tool / llm spans', () => {
     }
     expect(classify.attributes).toMatchObject({ [FLOWTRACE.NODE_ID]: 'classify', [FLOWTRACE.NODE_TYPE]: 'llm', [FLOWTRACE.SEMANTIC_LABEL]: 'intent' });
     expect(chat.attributes[FLOWTRACE.STEP_ID]).toBe(classify.attributes[FLOWTRACE.STEP_ID]);
+    // Attempts inherit their step's label, so cost by semantic label adds up over llm_calls.
+    expect(chat.attributes[FLOWTRACE.SEMANTIC_LABEL]).toBe('intent');
+    expect(lookup.attributes[FLOWTRACE.SEMANTIC_LABEL]).toBeUndefined();
     expect(lookup.attributes[FLOWTRACE.STEP_ID]).toBe('step-lookup');
     expect(tool.attributes).toMatchObject({
       [FLOWTRACE.STEP_ID]: 'step-lookup',

@@ -99,7 +99,7 @@ export class Telemetry {
     return this.instrument(
       `${GEN_AI_OPERATION.INVOKE_WORKFLOW} ${opts.workflowName}`,
       attributes,
-      (span) => Object.assign(new SpanHandleImpl(span, runId, undefined), { workflowName: opts.workflowName }),
+      (span) => Object.assign(new SpanHandleImpl(span, runId, undefined, opts.semanticLabel), { workflowName: opts.workflowName }),
       fn,
       'unknown',
     );
@@ -115,12 +115,15 @@ export class Telemetry {
       [FLOWTRACE.NODE_ID]: opts.nodeId,
       [FLOWTRACE.NODE_TYPE]: opts.nodeType,
     };
-    if (opts.semanticLabel) attributes[FLOWTRACE.SEMANTIC_LABEL] = opts.semanticLabel;
-    const runId = frameOf(currentContext())?.handle.runId ?? '';
+    const outer = frameOf(currentContext())?.handle;
+    const semanticLabel = opts.semanticLabel ?? outer?.semanticLabel;
+    if (semanticLabel) attributes[FLOWTRACE.SEMANTIC_LABEL] = semanticLabel;
+    const runId = outer?.runId ?? '';
     return this.instrument(
       `step ${opts.nodeId}`,
       attributes,
-      (span) => Object.assign(new SpanHandleImpl(span, runId, stepId), { nodeId: opts.nodeId, nodeType: opts.nodeType, stepId }),
+      (span) =>
+        Object.assign(new SpanHandleImpl(span, runId, stepId, semanticLabel), { nodeId: opts.nodeId, nodeType: opts.nodeType, stepId }),
       fn,
       opts.nodeType === 'tool' ? 'tool_error' : 'unknown',
     );
