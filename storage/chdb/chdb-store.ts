@@ -1,0 +1,206 @@
+// The embedded ClickHouse engine (chdb) as a SpanStore. The engine is a process-wide
+// singleton bound to one data directory: every Session on the same directory shares it
+// (each with its own settings), a Session on another directory is refused while one is
+// open. This store keeps one Session for writes and trusted queries, plus a few
+// Sessions for statements that need their own settings — the only way to give a chdb
+// query settings is `SET` on its connection, and `readonly = 1` cannot be undone there.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Session, type ChdbResult } from 'chdb';
+import { z } from 'zod';
+import type { EnrichedSpan } from '../../core/span.ts';
+import { parseInsertStatement } from '../insert-statement.ts';
+import { migrate, sqlString, storeRunner } from '../migrate.ts';
+import { serializeSpans } from '../rows.ts';
+import {
+  StoreClosedError,
+  StoreQueryError,
+  type QueryFormat,
+  type SpanStore,
+  type StatementRequest,
+  type StatementResult,
+} from '../store.ts';
+
+export const ChdbStoreConfigSchema = z
+  .object({
+    /** Directory of the embedded engine's data (created if missing). */
+    dataDir: z.string().min(1),
+    /** Days of spans to keep; unset keeps everything. */
+    retentionDays: z.number().int().positive().optional(),
+    /** How many per-settings Sessions to keep open (least recently used are closed). */
+    maxSettingsSessions: z.number().int().positive().default(8),
+  })
+  .strict();
+
+export type ChdbStoreConfig = z.input<typeof ChdbStoreConfigSchema>;
+
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class ChdbStore implements SpanStore {
+  readonly dataDir: string;
+  private readonly config: z.output<typeof ChdbStoreConfigSchema>;
+  private readonly session: Session;
+  /** Sessions with statement settings applied, keyed by settings; insertion order is recency. */
+  private readonly settingsSessions = new Map<string, Session>();
+  private readonly running = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(config: ChdbStoreConfig) {
+    this.config = ChdbStoreConfigSchema.parse(config);
+    this.dataDir = resolve(this.config.dataDir);
+    mkdirSync(this.dataDir, { recursive: true });
+    this.session = openSession(this.dataDir);
+  }
+
+  migrate(): Promise<void> {
+    return this.track(async () => {
+      await migrate(storeRunner(this), { retentionDays: this.config.retentionDays });
+    });
+  }
+
+  insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
+    if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
+    if (spans.length === 0) return this.track(async () => {});
+    return this.track(async () => {
+      const rows = serializeSpans(spans);
+      // Deduplication is per table, so both inserts can carry the same token. The
+      // materialized view feeding otel_traces_trace_id_ts is deduplicated with them.
+      const settings = { insert_deduplication_token: dedupToken, deduplicate_blocks_in_dependent_materialized_views: 1 };
+      await Promise.all([
+        this.session.insert({ table: 'otel_traces', values: rows.traces, format: 'JSONEachRow', settings }),
+        this.session.insert({ table: 'span_facts', values: rows.facts, format: 'JSONEachRow', settings }),
+      ]);
+    });
+  }
+
+  query(sql: string, format: QueryFormat = 'JSONEachRow'): Promise<string> {
+    return this.track(async () => (await this.session.queryAsync(sql, { format })).text());
+  }
+
+  execute(request: StatementRequest): Promise<StatementResult> {
+    return this.track(async () => {
+      if (request.data !== undefined) return this.insertData(request);
+      const session = this.sessionFor(request);
+      const format = request.format ?? 'TabSeparated';
+      const params = request.params ?? {};
+      const result =
+        Object.keys(params).length > 0
+          ? await session.queryBindAsync(request.sql, params, { format })
+          : await session.queryAsync(request.sql, { format });
+      return toStatementResult(result);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.running]);
+      for (const session of this.settingsSessions.values()) session.close();
+      this.settingsSessions.clear();
+      this.session.close();
+    })();
+    return this.closing;
+  }
+
+  /** Runs `operation` unless the store is closing, so close() can wait for it. */
+  private track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new StoreClosedError());
+    const promise = operation().catch((err: unknown) => {
+      throw toStoreError(err);
+    });
+    this.running.add(promise);
+    const forget = () => this.running.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private sessionFor(request: StatementRequest): Session {
+    const settings = Object.entries(request.settings ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (settings.length === 0 && !request.readOnly) return this.session;
+    for (const [name] of settings) {
+      if (!SETTING_NAME.test(name)) throw new StoreQueryError(`Code: 115. DB::Exception: Unknown setting '${name}'. (UNKNOWN_SETTING)`, 115);
+    }
+    const key = JSON.stringify([request.readOnly === true, settings]);
+    const cached = this.settingsSessions.get(key);
+    if (cached) {
+      this.settingsSessions.delete(key);
+      this.settingsSessions.set(key, cached);
+      return cached;
+    }
+    const session = openSession(this.dataDir);
+    try {
+      for (const [name, value] of settings) session.query(`SET ${name} = ${sqlString(value)}`);
+      if (request.readOnly) session.query('SET readonly = 1');
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+    this.settingsSessions.set(key, session);
+    if (this.settingsSessions.size > this.config.maxSettingsSessions) {
+      const [oldestKey, oldest] = this.settingsSessions.entries().next().value!;
+      this.settingsSessions.delete(oldestKey);
+      // chdb defers the teardown until statements still running on it finish.
+      oldest.close();
+    }
+    return session;
+  }
+
+  /** Rows in the request body go through chdb's raw insert, which takes settings itself. */
+  private async insertData(request: StatementRequest): Promise<StatementResult> {
+    if (request.readOnly) {
+      throw new StoreQueryError('Code: 164. DB::Exception: Cannot execute query in readonly mode. (READONLY)', 164);
+    }
+    const insert = parseInsertStatement(request.sql);
+    if (!insert) {
+      throw new StoreQueryError(
+        'Code: 1. DB::Exception: rows in the request body need an `INSERT INTO table [(columns)] [SETTINGS …] FORMAT <format>` statement. (UNSUPPORTED_METHOD)',
+        1,
+      );
+    }
+    const started = process.hrtime.bigint();
+    const summary = await this.session.insert({
+      table: insert.table,
+      columns: insert.columns,
+      values: request.data!,
+      format: insert.format as 'JSONEachRow',
+      settings: { ...request.settings, ...insert.settings },
+    });
+    return {
+      body: Buffer.alloc(0),
+      rowsRead: 0,
+      bytesRead: 0,
+      rowsWritten: summary.rowsWritten,
+      bytesWritten: summary.bytesWritten,
+      elapsedNs: Number(process.hrtime.bigint() - started),
+    };
+  }
+}
+
+function openSession(dataDir: string): Session {
+  try {
+    return new Session(dataDir);
+  } catch (err) {
+    throw new Error(`cannot open the embedded ClickHouse data directory ${dataDir}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function toStatementResult(result: ChdbResult): StatementResult {
+  const bytes = result.bytes();
+  return {
+    body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    rowsRead: result.rowsRead,
+    bytesRead: result.bytesRead,
+    rowsWritten: 0,
+    bytesWritten: 0,
+    elapsedNs: Math.round(result.elapsed * 1e9),
+  };
+}
+
+function toStoreError(err: unknown): unknown {
+  if (err instanceof StoreQueryError || err instanceof StoreClosedError) return err;
+  const code = (err as { clickhouseCode?: unknown }).clickhouseCode;
+  if (err instanceof Error && typeof code === 'number') {
+    // chdb appends the chdb-side context on later lines; keep ClickHouse's message.
+    return new StoreQueryError(err.message.trim(), code);
+  }
+  return err;
+}
