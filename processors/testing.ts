@@ -52,3 +52,18 @@ export function spanRecord(sketch: SpanSketch = {}): SpanRecord {
     links: [],
   };
 }
+
+/**
+ * Independent exact cost for tests: Σ tokens × price-per-million / 10^6, computed on
+ * integers of 10^-9 USD per million tokens (prices with up to 9 decimals).
+ */
+export function expectedUsd(parts: Array<[tokens: number, pricePerMtok: string]>): string {
+  let scaled = 0n; // USD × 10^15
+  for (const [tokens, price] of parts) {
+    const [whole, fraction = ''] = price.split('.');
+    scaled += BigInt(tokens) * BigInt(whole! + fraction.padEnd(9, '0'));
+  }
+  const digits = scaled.toString().padStart(16, '0');
+  const text = `${digits.slice(0, -15)}.${digits.slice(-15)}`.replace(/\.?0+$/, '');
+  return text === '' ? '0' : text;
+}

@@ -12,6 +12,7 @@ import { priceFromDecimal, type Price, type PriceTable } from './price-table.ts'
 
 export interface PriceEntry {
   table: PriceTable;
+  status: 'priced' | 'override';
   /** `<source>:<provider>/<model>@<effective>` */
   ref: string;
 }
@@ -108,16 +109,27 @@ function effectiveLabel(model: ModelInfo, selected: ModelPrice): string {
 }
 
 export class BundledPrices {
-  private readonly models = new Map<string, ModelRef | null>();
+  /** provider → model → resolution (two lookups instead of a concatenated key per span). */
+  private readonly models = new Map<string, Map<string, ModelRef | null>>();
+  private size = 0;
 
   /** The price in force at `atMs` for `provider` (GenAI semconv name, '' = find by model) and `model`. */
   lookup(provider: string, model: string, atMs: number): PriceEntry | undefined {
-    const key = `${provider}\u0000${model}`;
-    let ref = this.models.get(key);
+    if (model === '') return undefined;
+    let byModel = this.models.get(provider);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.models.set(provider, byModel);
+    }
+    let ref = byModel.get(model);
     if (ref === undefined) {
       ref = this.resolve(provider, model, atMs);
-      if (this.models.size >= MEMO_LIMIT) this.models.clear();
-      this.models.set(key, ref);
+      if (++this.size > MEMO_LIMIT) {
+        this.models.clear();
+        this.size = 1;
+        this.models.set(provider, byModel = new Map());
+      }
+      byModel.set(model, ref);
     }
     if (ref === null) return undefined;
     const bucket = Math.floor(atMs / ref.bucketMs);
@@ -141,7 +153,6 @@ export class BundledPrices {
   }
 
   private resolve(provider: string, model: string, atMs: number): ModelRef | null {
-    if (model === '') return null;
     const providerId = provider === '' ? undefined : (PROVIDER_IDS[provider] ?? provider);
     const result = this.calc(providerId, model, atMs);
     if (result === null) return null;
@@ -153,6 +164,7 @@ export class BundledPrices {
     const selected = result?.model_price ?? {};
     return {
       table: tableOf(selected),
+      status: 'priced',
       ref: `${BUNDLED_SOURCE}:${ref.provider.id}/${ref.model.id}@${effectiveLabel(ref.model, selected)}`,
     };
   }

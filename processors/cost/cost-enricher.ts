@@ -47,6 +47,6 @@ export class CostEnricher {
       return { usd: null, status: 'no_usage', priceRef: '', reason: 'inference span reports no token usage', savedUsd: null };
     }
     const atMs = Number(span.startTimeUnixNano) / NS_PER_MS;
-    return this.prices.price(genai.provider, [genai.responseModel, genai.requestModel], genai.usage, atMs);
+    return this.prices.price(genai.provider, genai.responseModel || genai.requestModel, genai.usage, atMs, genai.requestModel);
   }
 }

@@ -5,7 +5,7 @@ import { calcPrice } from '@pydantic/genai-prices';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TokenUsage } from '../../core/span.ts';
 import { DialectNormaliser } from '../normalise/index.ts';
-import { spanRecord, type SpanSketch } from '../testing.ts';
+import { expectedUsd, spanRecord, type SpanSketch } from '../testing.ts';
 import { CostEnricher, PriceOverrideError, priceUsage } from './index.ts';
 
 // Published list prices, USD per million tokens (provider pricing pages), written here
@@ -18,18 +18,6 @@ const LIST = {
   sonnet45Long: { input: '6', output: '22.5', cacheWrite: '7.5', cacheRead: '0.6' }, // requests above 200k input
   sonarDeepResearch: { input: '2', output: '8', reasoning: '3' },
 } as const;
-
-/** Independent exact cost: Σ tokens × price / 10^6, via integers of 10^-9 USD per million tokens. */
-function expectedUsd(parts: Array<[tokens: number, pricePerMtok: string]>): string {
-  let nanoUsdPerMillion = 0n; // total × 10^9 × 10^6
-  for (const [tokens, price] of parts) {
-    const [whole, fraction = ''] = price.split('.');
-    nanoUsdPerMillion += BigInt(tokens) * BigInt(whole! + fraction.padEnd(9, '0'));
-  }
-  const digits = nanoUsdPerMillion.toString().padStart(16, '0'); // 15 decimals
-  const text = `${digits.slice(0, -15)}.${digits.slice(-15)}`.replace(/\.?0+$/, '');
-  return text === '' ? '0' : text;
-}
 
 const usage = (input: number, output: number, cacheRead = 0, cacheWrite = 0, reasoning = 0): TokenUsage => ({
   input, output, cacheRead, cacheWrite, reasoning,

@@ -48,19 +48,33 @@ export function numberToDecimal(value: number): string {
   return text.includes('e') ? formatUnits(toUnits(text, 40), 40, 40) : text;
 }
 
+const powers = new Map<number, bigint>();
+
+function powerOfTen(exponent: number): bigint {
+  let power = powers.get(exponent);
+  if (power === undefined) {
+    power = TEN ** BigInt(exponent);
+    powers.set(exponent, power);
+  }
+  return power;
+}
+
 /** `units` of 10^-scale as a decimal string with at most `decimals` decimals, rounded half up, no trailing zeros. */
 export function formatUnits(units: bigint, scale: number, decimals: number): string {
   let value = units;
   let places = scale;
   if (places > decimals) {
-    const divisor = TEN ** BigInt(places - decimals);
+    const divisor = powerOfTen(places - decimals);
     value = (value + divisor / 2n) / divisor;
     places = decimals;
   }
-  const text = value.toString().padStart(places + 1, '0');
-  const whole = text.slice(0, text.length - places);
-  const fraction = text.slice(text.length - places).replace(/0+$/, '');
-  return fraction === '' ? whole : `${whole}.${fraction}`;
+  const text = value.toString();
+  if (places === 0) return text;
+  const padded = text.length > places ? text : '0'.repeat(places + 1 - text.length) + text;
+  let end = padded.length;
+  const point = end - places;
+  while (end > point && padded.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  return end === point ? padded.slice(0, point) : `${padded.slice(0, point)}.${padded.slice(point, end)}`;
 }
 
 /** Internal units as a USD string (≤ 12 decimals). */

@@ -18,5 +18,5 @@ export function priceUsage(provider: string, model: string, usage: TokenUsage, a
     if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`usage.${field} must be a non-negative integer, got ${count}`);
   }
   bundledOnly ??= new PriceBook();
-  return bundledOnly.price(provider, [model], usage, at.getTime());
+  return bundledOnly.price(provider, model, usage, at.getTime());
 }

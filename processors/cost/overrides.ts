@@ -119,7 +119,7 @@ export function parsePriceOverrides(content: unknown, origin: string): Map<strin
         throw new PriceOverrideError(`price override file ${origin} is invalid:\n  /models/${index}/${field}: ${(error as Error).message}`);
       }
     }
-    entries.set(key, { table, ref: `override:${provider}/${override.model}` });
+    entries.set(key, { table, status: 'override', ref: `override:${provider}/${override.model}` });
   });
   return entries;
 }

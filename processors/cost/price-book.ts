@@ -20,30 +20,25 @@ export class PriceBook {
     this.overrides = config.priceOverrideFile === undefined ? new Map() : loadPriceOverrides(config.priceOverrideFile);
   }
 
-  /** Cost of `usage` for the first of `models` that has a price at `atMs` (ms since the epoch). */
-  price(provider: string, models: readonly string[], usage: TokenUsage, atMs: number): CostFacts {
-    for (const model of models) {
-      if (model === '') continue;
-      const override = this.overrides.size === 0 ? undefined : this.overrides.get(overrideKey(provider, model));
-      if (override !== undefined) return priced(override, usage, 'override');
+  /**
+   * Cost of `usage` for `model` at `atMs` (ms since the epoch); `fallbackModel` (the
+   * requested model, when `model` is the response snapshot) is tried when `model` has no price.
+   */
+  price(provider: string, model: string, usage: TokenUsage, atMs: number, fallbackModel = ''): CostFacts {
+    const entry =
+      this.override(provider, model) ??
+      this.override(provider, fallbackModel) ??
+      this.bundled.lookup(provider, model, atMs) ??
+      (fallbackModel === model ? undefined : this.bundled.lookup(provider, fallbackModel, atMs));
+    if (entry === undefined) {
+      return { usd: null, status: 'unknown_model', priceRef: '', reason: unknownReason(provider, [model, fallbackModel]), savedUsd: null };
     }
-    for (const model of models) {
-      if (model === '') continue;
-      const entry = this.bundled.lookup(provider, model, atMs);
-      if (entry !== undefined) return priced(entry, usage, 'priced');
-    }
-    return {
-      usd: null,
-      status: 'unknown_model',
-      priceRef: '',
-      reason: unknownReason(provider, models),
-      savedUsd: null,
-    };
+    return { usd: unitsToUsd(costUnits(entry.table, usage)), status: entry.status, priceRef: entry.ref, reason: '', savedUsd: null };
   }
-}
 
-function priced(entry: PriceEntry, usage: TokenUsage, status: 'priced' | 'override'): CostFacts {
-  return { usd: unitsToUsd(costUnits(entry.table, usage)), status, priceRef: entry.ref, reason: '', savedUsd: null };
+  private override(provider: string, model: string): PriceEntry | undefined {
+    return this.overrides.size === 0 || model === '' ? undefined : this.overrides.get(overrideKey(provider, model));
+  }
 }
 
 function unknownReason(provider: string, models: readonly string[]): string {

@@ -38,6 +38,10 @@ function rate(price: Price, inputTokens: number): bigint {
   return selected;
 }
 
+function partCost(tokens: number, price: Price | undefined, inputTokens: number): bigint {
+  return price === undefined || tokens <= 0 ? 0n : BigInt(tokens) * rate(price, inputTokens);
+}
+
 /** Cost of `usage` in 10^-24 USD. */
 export function costUnits(table: PriceTable, usage: TokenUsage): bigint {
   const input = usage.input;
@@ -47,15 +51,12 @@ export function costUnits(table: PriceTable, usage: TokenUsage): bigint {
   let plainOutput = usage.output;
   if (table.reasoning !== undefined) plainOutput -= usage.reasoning;
 
-  let total = 0n;
-  const add = (tokens: number, price: Price | undefined): void => {
-    if (price !== undefined && tokens > 0) total += BigInt(tokens) * rate(price, input);
-  };
-  add(uncachedInput, table.input);
-  add(usage.cacheRead, table.cacheRead);
-  add(usage.cacheWrite, table.cacheWrite);
-  add(plainOutput, table.output);
-  add(usage.reasoning, table.reasoning);
+  let total =
+    partCost(uncachedInput, table.input, input) +
+    partCost(usage.cacheRead, table.cacheRead, input) +
+    partCost(usage.cacheWrite, table.cacheWrite, input) +
+    partCost(plainOutput, table.output, input) +
+    partCost(usage.reasoning, table.reasoning, input);
   // One request: per-thousand price / 1000, in 10^-24 USD = price × 10^6 / 10^3.
   if (table.requestsPerThousand !== undefined) total += rate(table.requestsPerThousand, input) * 1000n;
   return total;

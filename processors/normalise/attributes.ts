@@ -31,13 +31,14 @@ export function firstString(attributes: Attributes, keys: readonly string[]): st
 /** A string-array attribute: JSON (`["stop"]`, how the collector stringifies arrays) or one plain value. */
 export function readList(raw: string | undefined): string[] {
   if (raw === undefined || raw === '') return [];
-  if (raw.charCodeAt(0) === 91 /* [ */) {
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      if (Array.isArray(parsed)) return parsed.filter((item): item is string => typeof item === 'string' && item !== '');
-    } catch {
-      // Not JSON after all: keep the raw value below.
-    }
+  if (raw.charCodeAt(0) !== 91 /* [ */) return [raw];
+  // Fast path for the common `["stop"]` shape: no escapes to decode.
+  if (raw.startsWith('["') && raw.endsWith('"]') && !raw.includes('\\')) return raw.slice(2, -2).split('","');
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (Array.isArray(parsed)) return parsed.filter((item): item is string => typeof item === 'string' && item !== '');
+  } catch {
+    // Not JSON after all: keep the raw value.
   }
   return [raw];
 }

@@ -60,6 +60,30 @@ export class DialectNormaliser {
       errorType: span.attributes[ERROR_TYPE] ?? '',
     };
     if (reading.usage !== undefined) genai.usage = reading.usage;
-    return { ...span, genai, run: readRunFacts(span, genai) };
+    // An explicit literal (not a spread) keeps one object shape for every enriched span.
+    return {
+      projectId: span.projectId,
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      traceState: span.traceState,
+      name: span.name,
+      kind: span.kind,
+      startTimeUnixNano: span.startTimeUnixNano,
+      endTimeUnixNano: span.endTimeUnixNano,
+      serviceName: span.serviceName,
+      resourceAttributes: span.resourceAttributes,
+      scopeName: span.scopeName,
+      scopeVersion: span.scopeVersion,
+      attributes: span.attributes,
+      statusCode: span.statusCode,
+      statusMessage: span.statusMessage,
+      events: span.events,
+      links: span.links,
+      genai,
+      run: readRunFacts(span, genai),
+      cost: undefined,
+      failure: undefined,
+    };
   }
 }

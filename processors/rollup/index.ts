@@ -1,0 +1,1 @@
+export { rollUpRun, type RunTotals } from './rollup.ts';
