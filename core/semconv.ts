@@ -31,6 +31,9 @@ export const GEN_AI = {
   TOOL_NAME: 'gen_ai.tool.name',
   TOOL_CALL_ID: 'gen_ai.tool.call.id',
   TOOL_TYPE: 'gen_ai.tool.type',
+  /** Opt-in content (v1.37+): the tool call's arguments and result, JSON strings. */
+  TOOL_CALL_ARGUMENTS: 'gen_ai.tool.call.arguments',
+  TOOL_CALL_RESULT: 'gen_ai.tool.call.result',
   INPUT_MESSAGES: 'gen_ai.input.messages',
   OUTPUT_MESSAGES: 'gen_ai.output.messages',
   SYSTEM_INSTRUCTIONS: 'gen_ai.system_instructions',
