@@ -95,6 +95,20 @@ describe('attribute values are stored as the collector ClickHouse exporter store
     expect(decodeExportTraceRequest(body, 'protobuf', options).spans[0].attributes).toEqual({ v: stored });
   });
 
+  it('takes the last of several oneof fields on the wire, as protobuf requires', () => {
+    // protobufjs' encoder writes every field that is set, in field order: string (1), then int (3).
+    const body = protobufRequest([span({ attributes: [{ key: 'v', value: { stringValue: 'a', intValue: 5 } }] })]);
+    expect(decodeExportTraceRequest(body, 'protobuf', options).spans[0].attributes).toEqual({ v: '5' });
+  });
+
+  it('keeps the AnyValue discriminator in a plain property (the decoder fast path)', () => {
+    const decoded = ExportTraceServiceRequest.decode(protobufRequest([span({ attributes: [{ key: 'v', value: { boolValue: true } }] })])) as unknown as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes: Array<{ value: object }> }> }> }>;
+    };
+    const value = decoded.resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value;
+    expect(Object.getOwnPropertyDescriptor(value, 'value')).toMatchObject({ value: 'boolValue', writable: true });
+  });
+
   it('reads the same values from OTLP/JSON (int64 as string or number, special doubles as strings)', () => {
     const attributes = [
       { key: 'i', value: { intValue: '9223372036854775807' } },
