@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { register as run } from './run.ts';
 import { register as simulate } from './simulate.ts';
 
 /** Every subcommand registers itself on the program. Add one import and one entry per command. */
-export const commands: Array<(program: Command) => void> = [simulate];
+export const commands: Array<(program: Command) => void> = [simulate, run];

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
+import type { FailureReason } from '../../core/span.ts';
 import type { LlmStepRunner } from '../contracts.ts';
 import { FileCheckpointSaver } from '../checkpoint/file-saver.ts';
 import { SCHEDULER, compileWorkflow, recursionLimitFor, type CompiledWorkflow, type NodeExecutor } from '../compiler/graph.ts';
@@ -54,6 +55,11 @@ export interface RunWorkflowOptions {
   http?: HttpGetConfigInput;
 }
 
+/** A run that cannot start or resume under this id (no checkpoint, already used, another workflow). */
+export class RunIdError extends Error {
+  override name = 'RunIdError';
+}
+
 const RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 function specHash(spec: WorkflowSpec): string {
@@ -64,9 +70,11 @@ function workflowName(spec: WorkflowSpec): string {
   return spec.name ?? spec.id ?? 'workflow';
 }
 
-function statusOf(error: unknown): { status: RunStatus; reason?: ReturnType<typeof failureReasonOf> } {
+/** A run fails for the reason its failed step was classified with (a tool's error, a limit, ...). */
+function statusOf(error: unknown, steps: Iterable<StepSummary>): { status: RunStatus; reason?: FailureReason } {
   if (error === undefined) return { status: 'succeeded' };
-  const reason = failureReasonOf(error);
+  const failedStep = [...steps].find((step) => step.failureReason !== undefined);
+  const reason = failedStep?.failureReason ?? failureReasonOf(error);
   return { status: reason === 'cancelled' ? 'canceled' : 'failed', reason };
 }
 
@@ -84,8 +92,8 @@ function prepare(specOrDocument: unknown, options: RunWorkflowOptions): Prepared
   const validated = validateDocument(specOrDocument, { maxima, tools: tools.names() });
   if (!validated.ok) throw new WorkflowValidationError(validated.issues);
   const runId = options.runId ?? randomUUID();
-  if (!RUN_ID.test(runId)) throw new TypeError(`run id must match ${RUN_ID} (got ${JSON.stringify(runId)})`);
-  if (options.resume && options.runId === undefined) throw new TypeError('resume needs the runId of the run to continue');
+  if (!RUN_ID.test(runId)) throw new RunIdError(`run id must match ${RUN_ID} (got ${JSON.stringify(runId)})`);
+  if (options.resume && options.runId === undefined) throw new RunIdError('resume needs the runId of the run to continue');
   const checkpointer =
     options.checkpointer ?? (options.checkpointDir ? new FileCheckpointSaver(options.checkpointDir) : new MemorySaver());
   return { spec: validated.spec, runId, maxima, tools, checkpointer };
@@ -96,13 +104,13 @@ async function priorState(graph: CompiledWorkflow, prepared: Prepared, resume: b
   const snapshot = await graph.getState({ configurable: { thread_id: prepared.runId } });
   const exists = snapshot.config.configurable?.checkpoint_id !== undefined;
   if (!resume) {
-    if (exists) throw new Error(`run '${prepared.runId}' already has checkpoints: resume it or use a new run id`);
+    if (exists) throw new RunIdError(`run '${prepared.runId}' already has checkpoints: resume it or use a new run id`);
     return undefined;
   }
-  if (!exists) throw new Error(`no checkpoint for run '${prepared.runId}' to resume`);
+  if (!exists) throw new RunIdError(`no checkpoint for run '${prepared.runId}' to resume`);
   const values = snapshot.values as RunStateValue;
   if (values.specHash !== specHash(prepared.spec)) {
-    throw new Error(`run '${prepared.runId}' was started with a different workflow; resume it with the same file`);
+    throw new RunIdError(`run '${prepared.runId}' was started with a different workflow; resume it with the same file`);
   }
   return values;
 }
@@ -217,7 +225,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
         guard.stopClock();
         options.signal?.removeEventListener('abort', cancel);
       }
-      const { status, reason } = statusOf(error);
+      const { status, reason } = statusOf(error, ledger.steps.values());
       if (error !== undefined) run.fail(error, reason);
       const steps = orderedSteps(plan, ledger.steps, restored);
       const summary: RunSummary = {

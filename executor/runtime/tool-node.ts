@@ -1,7 +1,7 @@
 // A tool node: renders its arguments, then calls the tool inside an `execute_tool` span,
 // once per attempt; transient failures are retried when the node has a retry policy.
 import { randomUUID } from 'node:crypto';
-import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
+import { FLOWTRACE, FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
 import { DEFAULT_TOOL } from '../spec/semantic.ts';
 import type { ToolNode } from '../spec/types.ts';
 import { FlowTraceRunError } from '../telemetry/index.ts';
@@ -27,7 +27,7 @@ async function callOnce(toolName: string, fn: ToolFunction, args: Record<string,
   const { ctx, origin } = run;
   run.meter.attempt();
   return ctx.telemetry.withToolCall({ toolName, toolType: 'function', callId: randomUUID() }, async (span) => {
-    span.setAttribute(FLOWTRACE_EVENT_ATTR.ATTEMPT, attempt);
+    span.setAttribute(FLOWTRACE.ATTEMPT, attempt);
     ctx.events.emit('tool.request', { tool: toolName, attempt, ...(ctx.captureContent ? { args } : {}) }, origin);
     const started = performance.now();
     try {
