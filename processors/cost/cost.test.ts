@@ -99,6 +99,11 @@ describe('priceUsage', () => {
   it('rejects usage that is not whole non-negative token counts', () => {
     expect(() => priceUsage('openai', 'gpt-4o', usage(10.5, 1), AT)).toThrow('usage.input must be a non-negative integer, got 10.5');
     expect(() => priceUsage('openai', 'gpt-4o', usage(10, -1), AT)).toThrow('usage.output must be a non-negative integer, got -1');
+    // Anthropic's API convention (input without cache) must be converted before pricing.
+    expect(() => priceUsage('anthropic', 'claude-sonnet-4-5', usage(12, 230, 2_048, 1_500), AT)).toThrow(
+      'usage.input (12) must include cacheRead + cacheWrite (3548)',
+    );
+    expect(() => priceUsage('openai', 'o3', usage(10, 5, 0, 0, 9), AT)).toThrow('usage.output (5) must include reasoning (9)');
   });
 
   it('unknown model: null cost with a reason naming provider and model', () => {

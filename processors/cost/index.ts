@@ -17,6 +17,14 @@ export function priceUsage(provider: string, model: string, usage: TokenUsage, a
   for (const [field, count] of Object.entries(usage)) {
     if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`usage.${field} must be a non-negative integer, got ${count}`);
   }
+  if (usage.input < usage.cacheRead + usage.cacheWrite) {
+    throw new RangeError(
+      `usage.input (${usage.input}) must include cacheRead + cacheWrite (${usage.cacheRead + usage.cacheWrite}): the GenAI semconv counts cached tokens in input`,
+    );
+  }
+  if (usage.output < usage.reasoning) {
+    throw new RangeError(`usage.output (${usage.output}) must include reasoning (${usage.reasoning}): the GenAI semconv counts reasoning in output`);
+  }
   bundledOnly ??= new PriceBook();
   return bundledOnly.price(provider, model, usage, at.getTime());
 }

@@ -4,9 +4,9 @@
 // for a content-filter / context-window finish reason.
 import type { EnrichedSpan, FailureClass, FailureFacts, FailureReason } from '../../core/span.ts';
 import {
-  ERROR_TYPE, EXCEPTION, FLOWTRACE_EVENT, GEN_AI, GEN_AI_OPERATION, HTTP_RESPONSE_STATUS_CODE,
+  ERROR_TYPE, EXCEPTION, FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR, GEN_AI, GEN_AI_OPERATION, HTTP_RESPONSE_STATUS_CODE,
 } from '../../core/semconv.ts';
-import { FAILURE_FINISH_REASONS, REASON_RULES, SERVER_ERROR_REASON } from './rules.ts';
+import { FAILURE_FINISH_REASONS, REASON_RULES, SERVER_ERROR_REASON, TAXONOMY_REASONS } from './rules.ts';
 
 interface Evidence {
   /** [source, value]: error.type / exception.type values. */
@@ -54,12 +54,27 @@ function hasException(span: EnrichedSpan): boolean {
   return span.events.some((event) => event.name === EXCEPTION.EVENT_NAME || event.attributes[EXCEPTION.TYPE] !== undefined);
 }
 
+/** What a FlowTrace limit event says stopped the run (a soft budget warning stops nothing). */
+function limitEventReason(span: EnrichedSpan): [FailureReason, string] | undefined {
+  for (const event of span.events) {
+    if (event.name === FLOWTRACE_EVENT.GUARDRAIL) {
+      const stated = event.attributes[FLOWTRACE_EVENT_ATTR.REASON];
+      const reason: FailureReason = stated === 'budget_exceeded' ? 'budget_exceeded' : 'limit_exceeded';
+      return [reason, `event=${event.name}`];
+    }
+    if (event.name === FLOWTRACE_EVENT.BUDGET && event.attributes[FLOWTRACE_EVENT_ATTR.KIND] !== 'soft') {
+      return ['budget_exceeded', `event=${event.name}`];
+    }
+  }
+  return undefined;
+}
+
 /** The reason and what it was derived from, strongest evidence first. */
 function reasonOf(span: EnrichedSpan, evidence: Evidence): [FailureReason, string] {
-  for (const event of span.events) {
-    if (event.name === FLOWTRACE_EVENT.BUDGET) return ['budget_exceeded', `event=${event.name}`];
-    if (event.name === FLOWTRACE_EVENT.GUARDRAIL) return ['limit_exceeded', `event=${event.name}`];
-  }
+  const stated = span.attributes[ERROR_TYPE];
+  if (stated !== undefined && TAXONOMY_REASONS.has(stated)) return [stated as FailureReason, `${ERROR_TYPE}=${stated}`];
+  const limit = limitEventReason(span);
+  if (limit !== undefined) return limit;
   for (const rule of REASON_RULES) {
     const match = rule.types && evidence.types.find(([, type]) => rule.types!.test(type));
     if (match) return [rule.reason, `${match[0]}=${match[1]}`];

@@ -93,6 +93,16 @@ export const REASON_RULES: readonly ReasonRule[] = [
   },
 ];
 
+/**
+ * `error.type` values that are the taxonomy's own reasons: FlowTrace's executor records
+ * the reason it decided this way, and `timeout`, `rate_limit`, ... mean the same from
+ * anyone. `unknown` is left out so other evidence can still say more.
+ */
+export const TAXONOMY_REASONS: ReadonlySet<string> = new Set<FailureReason>([
+  'rate_limit', 'timeout', 'network', 'auth', 'invalid_request', 'context_length', 'content_filter', 'provider_error',
+  'overloaded', 'tool_error', 'parse_error', 'budget_exceeded', 'limit_exceeded', 'cancelled',
+]);
+
 /** HTTP statuses of 500 and above that no rule above names. */
 export const SERVER_ERROR_REASON: FailureReason = 'provider_error';
 
