@@ -167,6 +167,22 @@ describe('registered tools and routers', () => {
     expect(attributesOf(one(await harness.captured.spans(), 'step route'))['error.type']).toBe('parse_error');
   });
 
+  it('fails the node behind an edge condition that cannot be evaluated, classified parse_error', async () => {
+    const spec = {
+      version: '1',
+      entry: 'pick',
+      nodes: [
+        { id: 'pick', type: 'tool', config: { tool: 'json_path', path: '$.none', source: { a: 1 }, first: true } },
+        { id: 'next', type: 'tool', config: { tool: 'template', template: 'x' } },
+      ],
+      edges: [{ from: 'pick', to: 'next', when: 'output["k"] == 1' }],
+    };
+    const summary = await run(spec);
+    expect(summary).toMatchObject({ status: 'failed', failureReason: 'parse_error' });
+    expect(summary.steps[1]).toMatchObject({ nodeId: 'next', status: 'failed' });
+    expect(summary.steps[1]!.error).toMatch(/^edge condition into 'next': 'output\["k"\] == 1' failed: .*Cannot read properties of null \(reading 'k'\)$/);
+  });
+
   it('turns numeric and boolean rule results into branches', async () => {
     const spec = {
       version: '1',
