@@ -40,8 +40,8 @@ const ttlOf = async (table: string) =>
 describe('migrate', () => {
   it('applies every migration in order and records it with the file checksum', async () => {
     const applied = await migrate(runner, { migrations: loadMigrations(migrationsDir) });
-    const files = ['001_otel_traces.sql', '002_otel_traces_trace_id_ts.sql', '003_span_facts.sql', '004_views.sql'];
-    expect(applied).toEqual([1, 2, 3, 4]);
+    const files = ['001_otel_traces.sql', '002_otel_traces_trace_id_ts.sql', '003_span_facts.sql', '004_views.sql', '005_trace_id_ts_dedup.sql'];
+    expect(applied).toEqual([1, 2, 3, 4, 5]);
     expect(await ledger()).toEqual(
       files.map((file, i) => ({
         version: i + 1,
@@ -57,13 +57,13 @@ describe('migrate', () => {
     statements.length = 0;
     expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([]);
     expect(statements.filter((s) => !s.startsWith('CREATE TABLE IF NOT EXISTS schema_migrations'))).toEqual([]);
-    expect(await ledger()).toHaveLength(4);
+    expect(await ledger()).toHaveLength(5);
   });
 
   it('applies only a newly added migration', async () => {
-    writeFileSync(join(migrationsDir, '005_notes.sql'), 'CREATE TABLE IF NOT EXISTS notes (id UInt8) ENGINE = MergeTree ORDER BY id;\n-- trailing comment; with a semicolon\n');
-    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([5]);
-    expect((await ledger()).map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+    writeFileSync(join(migrationsDir, '050_notes.sql'), 'CREATE TABLE IF NOT EXISTS notes (id UInt8) ENGINE = MergeTree ORDER BY id;\n-- trailing comment; with a semicolon\n');
+    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([50]);
+    expect((await ledger()).map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 50]);
   });
 
   it('refuses an applied migration whose file changed, naming the file', async () => {
@@ -81,20 +81,20 @@ describe('migrate', () => {
   });
 
   it('does not record a failed migration, so a fixed file is applied on the next run', async () => {
-    const file = join(migrationsDir, '006_broken.sql');
+    const file = join(migrationsDir, '060_broken.sql');
     writeFileSync(file, 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\nCREATE TABLE oops (id Nope) ENGINE = Memory;\n');
-    await expect(migrate(runner, { migrations: loadMigrations(migrationsDir) })).rejects.toThrow(/^migration 006_broken\.sql failed: .*Nope/);
-    expect((await ledger()).map((r) => r.version)).not.toContain(6);
+    await expect(migrate(runner, { migrations: loadMigrations(migrationsDir) })).rejects.toThrow(/^migration 060_broken\.sql failed: .*Nope/);
+    expect((await ledger()).map((r) => r.version)).not.toContain(60);
     writeFileSync(file, 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\n');
-    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([6]);
+    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([60]);
   });
 
   it('refuses a database that has a migration this code does not know', async () => {
-    rmSync(join(migrationsDir, '006_broken.sql'));
+    rmSync(join(migrationsDir, '060_broken.sql'));
     await expect(migrate(runner, { migrations: loadMigrations(migrationsDir) })).rejects.toThrow(
-      'the database has migration 6 (broken) applied, but no file for it exists in the migrations folder',
+      'the database has migration 60 (broken) applied, but no file for it exists in the migrations folder',
     );
-    writeFileSync(join(migrationsDir, '006_broken.sql'), 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\n');
+    writeFileSync(join(migrationsDir, '060_broken.sql'), 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\n');
   });
 
   it('refuses badly named and duplicate migration files', () => {

@@ -7,6 +7,13 @@
 import { splitStatements, SqlSyntaxError, type Token } from './sql-lexer.ts';
 
 const READ_KINDS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'EXISTS']);
+/** Statements that change something; any other first word is not a statement at all. */
+const WRITE_KINDS = new Set([
+  'INSERT', 'CREATE', 'DROP', 'ALTER', 'ATTACH', 'DETACH', 'TRUNCATE', 'RENAME', 'EXCHANGE', 'OPTIMIZE', 'SET', 'USE',
+  'KILL', 'SYSTEM', 'GRANT', 'REVOKE', 'DELETE', 'UPDATE', 'CHECK', 'BACKUP', 'RESTORE', 'UNDROP', 'MOVE', 'WATCH',
+  'BEGIN', 'COMMIT', 'ROLLBACK', 'REPLACE', 'UPSERT', 'MERGE', 'COPY', 'LOAD', 'PARALLEL', 'EXECUTE',
+]);
+const ALLOWED = '(SELECT, WITH … SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS)';
 /** Statement kinds named with their object, e.g. `DROP TABLE`, `SYSTEM FLUSH`. */
 const TWO_WORD_KINDS = new Set(['CREATE', 'DROP', 'ALTER', 'ATTACH', 'DETACH', 'TRUNCATE', 'RENAME', 'SYSTEM', 'UNDROP', 'EXCHANGE']);
 
@@ -45,8 +52,15 @@ export interface StatementInfo {
   text: string;
 }
 
+/** Why a statement was refused: it could not be checked, it writes, or it reaches what is not exposed. */
+export type ViolationReason = 'syntax' | 'write' | 'access';
+
 export class ReadOnlyViolation extends Error {
-  constructor(message: string, readonly kind: string) {
+  constructor(
+    message: string,
+    readonly kind: string,
+    readonly reason: ViolationReason,
+  ) {
     super(message);
     this.name = 'ReadOnlyViolation';
   }
@@ -58,12 +72,12 @@ export function inspectStatement(sql: string): StatementInfo & { tokens: Token[]
   try {
     statements = splitStatements(sql);
   } catch (err) {
-    if (err instanceof SqlSyntaxError) throw new ReadOnlyViolation(`cannot check the query: ${err.message}`, 'UNKNOWN');
+    if (err instanceof SqlSyntaxError) throw new ReadOnlyViolation(`cannot check the query: ${err.message}`, 'UNKNOWN', 'syntax');
     throw err;
   }
-  if (statements.length === 0) throw new ReadOnlyViolation('the query is empty', 'EMPTY');
+  if (statements.length === 0) throw new ReadOnlyViolation('the query is empty', 'EMPTY', 'syntax');
   if (statements.length > 1) {
-    throw new ReadOnlyViolation(`only one statement per query is allowed, found ${statements.length}`, 'MULTIPLE');
+    throw new ReadOnlyViolation(`only one statement per query is allowed, found ${statements.length}`, 'MULTIPLE', 'syntax');
   }
   const { text, tokens } = statements[0]!;
   return { kind: statementKind(tokens), format: formatClause(tokens, text), text, tokens };
@@ -73,11 +87,11 @@ export function inspectStatement(sql: string): StatementInfo & { tokens: Token[]
 export function assertReadOnly(sql: string, options: SqlGuardOptions = {}): StatementInfo {
   const { tokens, ...info } = inspectStatement(sql);
   const leading = info.kind.split(' ')[0]!;
+  if (WRITE_KINDS.has(leading)) {
+    throw new ReadOnlyViolation(`${info.kind} statements are not allowed: SQL here is read-only ${ALLOWED}`, info.kind, 'write');
+  }
   if (!READ_KINDS.has(leading)) {
-    throw new ReadOnlyViolation(
-      `${info.kind} statements are not allowed: SQL here is read-only (SELECT, WITH … SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS)`,
-      info.kind,
-    );
+    throw new ReadOnlyViolation(`${info.kind} does not start a statement SQL here accepts ${ALLOWED}`, info.kind, 'syntax');
   }
   refuseOutfile(tokens, info.kind);
   refuseExternalFunctions(tokens, info.kind);
@@ -113,7 +127,7 @@ function formatClause(tokens: Token[], text: string): string | undefined {
 function refuseOutfile(tokens: Token[], kind: string): void {
   for (let i = 0; i + 1 < tokens.length; i++) {
     if (isWord(tokens[i], 'INTO') && isWord(tokens[i + 1], 'OUTFILE')) {
-      throw new ReadOnlyViolation(`INTO OUTFILE is not allowed: it writes a file (in a ${kind} statement)`, kind);
+      throw new ReadOnlyViolation(`INTO OUTFILE is not allowed: it writes a file (in a ${kind} statement)`, kind, 'write');
     }
   }
 }
@@ -122,7 +136,7 @@ function refuseExternalFunctions(tokens: Token[], kind: string): void {
   for (let i = 0; i + 1 < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.kind === 'word' && EXTERNAL_FUNCTIONS.has(t.value) && isPunct(tokens[i + 1], '(') && !isPunct(tokens[i - 1], '.')) {
-      throw new ReadOnlyViolation(`${t.value.toLowerCase()}() is not allowed: it reaches outside the FlowTrace store (in a ${kind} statement)`, kind);
+      throw new ReadOnlyViolation(`${t.value.toLowerCase()}() is not allowed: it reaches outside the FlowTrace store (in a ${kind} statement)`, kind, 'access');
     }
   }
 }
@@ -137,18 +151,18 @@ function refuseSystemTables(tokens: Token[], kind: string, policy: Exclude<Syste
     if (isPunct(tokens[i + 1], '.') && table && !isPunct(tokens[i - 1], '.')) {
       const tableName = table.kind === 'word' ? table.value.toLowerCase() : table.value;
       if (name === 'SYSTEM' && allowed(tableName)) continue;
-      throw new ReadOnlyViolation(`${name.toLowerCase()}.${tableName} is not allowed: system tables are not exposed here`, kind);
+      throw new ReadOnlyViolation(`${name.toLowerCase()}.${tableName} is not allowed: system tables are not exposed here`, kind, 'access');
     }
     // `SHOW TABLES FROM system`, `SHOW TABLES IN information_schema`.
     if (isWord(tokens[i - 1], 'FROM') || isWord(tokens[i - 1], 'IN')) {
-      throw new ReadOnlyViolation(`the ${name.toLowerCase()} database is not exposed here`, kind);
+      throw new ReadOnlyViolation(`the ${name.toLowerCase()} database is not exposed here`, kind, 'access');
     }
   }
   // Other SHOW statements (PROCESSLIST, SETTINGS, USERS, GRANTS, …) read system tables.
   if (isWord(tokens[0], 'SHOW')) {
     const what = tokens[1]?.kind === 'word' ? tokens[1].value : '';
     if (!SCHEMA_SHOW_KINDS.has(what)) {
-      throw new ReadOnlyViolation(`SHOW ${what} is not allowed: it reads system tables that are not exposed here`, kind);
+      throw new ReadOnlyViolation(`SHOW ${what} is not allowed: it reads system tables that are not exposed here`, kind, 'access');
     }
   }
 }

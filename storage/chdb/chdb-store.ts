@@ -12,6 +12,7 @@ import type { EnrichedSpan } from '../../core/span.ts';
 import { parseInsertStatement } from '../insert-statement.ts';
 import { migrate, sqlString, storeRunner } from '../migrate.ts';
 import { serializeSpans } from '../rows.ts';
+import { OperationTracker } from '../operation-tracker.ts';
 import {
   StoreClosedError,
   StoreQueryError,
@@ -42,8 +43,7 @@ export class ChdbStore implements SpanStore {
   private readonly session: Session;
   /** Sessions with statement settings applied, keyed by settings; insertion order is recency. */
   private readonly settingsSessions = new Map<string, Session>();
-  private readonly running = new Set<Promise<unknown>>();
-  private closing: Promise<void> | undefined;
+  private readonly operations = new OperationTracker();
 
   constructor(config: ChdbStoreConfig) {
     this.config = ChdbStoreConfigSchema.parse(config);
@@ -92,25 +92,15 @@ export class ChdbStore implements SpanStore {
   }
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      await Promise.allSettled([...this.running]);
+    return this.operations.close(() => {
       for (const session of this.settingsSessions.values()) session.close();
       this.settingsSessions.clear();
       this.session.close();
-    })();
-    return this.closing;
+    });
   }
 
-  /** Runs `operation` unless the store is closing, so close() can wait for it. */
   private track<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new StoreClosedError());
-    const promise = operation().catch((err: unknown) => {
-      throw toStoreError(err);
-    });
-    this.running.add(promise);
-    const forget = () => this.running.delete(promise);
-    promise.then(forget, forget);
-    return promise;
+    return this.operations.run(operation, toStoreError);
   }
 
   private sessionFor(request: StatementRequest): Session {
@@ -196,11 +186,8 @@ function toStatementResult(result: ChdbResult): StatementResult {
 }
 
 function toStoreError(err: unknown): unknown {
-  if (err instanceof StoreQueryError || err instanceof StoreClosedError) return err;
-  const code = (err as { clickhouseCode?: unknown }).clickhouseCode;
-  if (err instanceof Error && typeof code === 'number') {
-    // chdb appends the chdb-side context on later lines; keep ClickHouse's message.
-    return new StoreQueryError(err.message.trim(), code);
-  }
-  return err;
+  if (err instanceof StoreQueryError || err instanceof StoreClosedError || !(err instanceof Error)) return err;
+  // chdb puts context before ClickHouse's own text on some paths ("Query failed: Code: …").
+  const engine = /Code: (\d+)\. DB::Exception: [\s\S]*/.exec(err.message);
+  return engine ? new StoreQueryError(engine[0].trim(), Number(engine[1])) : err;
 }
