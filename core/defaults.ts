@@ -33,6 +33,9 @@ export const FLOWTRACE_ENV = {
   KAFKA_ENRICHED_TOPIC: 'FLOWTRACE_KAFKA_ENRICHED_TOPIC',
   KAFKA_DEAD_LETTER_TOPIC: 'FLOWTRACE_KAFKA_DEAD_LETTER_TOPIC',
   KAFKA_GROUP_ID: 'FLOWTRACE_KAFKA_GROUP_ID',
+  /** `flowtrace process`'s Prometheus endpoint (GET /metrics). */
+  METRICS_HOST: 'FLOWTRACE_METRICS_HOST',
+  METRICS_PORT: 'FLOWTRACE_METRICS_PORT',
 } as const;
 
 /** Environment variables otel-collector-config.yaml reads (its defaults bind to loopback). */
@@ -57,4 +60,6 @@ export const DEFAULT_PORTS = {
   CLICKHOUSE_HTTP: 8123,
   KAFKA: 9092,
   COLLECTOR_HEALTH: 13133,
+  /** `flowtrace process` metrics (the conventional Prometheus exporter port). */
+  PROCESSOR_METRICS: 9464,
 } as const;

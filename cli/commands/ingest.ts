@@ -1,0 +1,66 @@
+// `flowtrace ingest --kafka`: an OTLP/HTTP receiver that writes to the spans topic in the
+// collector's exact format, for users without a collector. A 200 means Kafka acknowledged.
+import type { Command } from 'commander';
+import { loadConfig } from '../../core/config.ts';
+import { DEFAULT_PORTS, FLOWTRACE_ENV, KAFKA_MAX_MESSAGE_BYTES, KAFKA_TOPICS } from '../../core/defaults.ts';
+import { KafkaOtlpExporter } from '../../exporters/kafka-otlp/index.ts';
+import { createKafkaClient } from '../../ingest/kafka/index.ts';
+import { OtlpHttpReceiver, TRACES_PATH } from '../../ingest/otlp-http/index.ts';
+import { brokersSetting, integerSetting, setting } from './kafka-settings.ts';
+
+interface IngestFlags {
+  kafka?: boolean;
+  brokers?: string;
+  topic?: string;
+  host?: string;
+  port?: string;
+  maxRecordBytes?: string;
+}
+
+async function runIngest(flags: IngestFlags): Promise<void> {
+  if (!flags.kafka) throw new Error('flowtrace ingest needs --kafka (write to Kafka for `flowtrace process`); for the all-in-one pipeline run `flowtrace up`');
+  const config = loadConfig({
+    overrides: { otlpHttp: { host: flags.host, port: flags.port === undefined ? undefined : integerSetting(flags.port, undefined, 0, '--port', 0, 65535) } },
+  });
+  const brokers = brokersSetting(flags.brokers);
+  const topic = setting(flags.topic, FLOWTRACE_ENV.KAFKA_SPANS_TOPIC, KAFKA_TOPICS.SPANS).value;
+  const exporter = new KafkaOtlpExporter(createKafkaClient({ brokers, clientId: 'flowtrace-ingest' }), {
+    topic,
+    maxRecordBytes: integerSetting(flags.maxRecordBytes, undefined, KAFKA_MAX_MESSAGE_BYTES, '--max-record-bytes', 1024),
+  });
+  try {
+    await exporter.start();
+  } catch (err) {
+    throw new Error(`cannot reach Kafka at ${brokers.join(',')}: ${(err as Error).message}`);
+  }
+  const receiver = new OtlpHttpReceiver({ ...config.otlpHttp, projectId: () => config.projectId }, async (batch) => {
+    await exporter.export(batch.protobuf);
+  });
+  const address = await receiver.start();
+  process.stdout.write(`ingest: OTLP/HTTP on http://${address.host}:${address.port}${TRACES_PATH} → Kafka ${brokers.join(',')} topic ${topic}\n`);
+
+  const shutdown = () => {
+    receiver
+      .stop()
+      .then(() => exporter.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+export function register(program: Command): void {
+  program
+    .command('ingest')
+    .description('Receive OTLP/HTTP traces and write them to Kafka in the OpenTelemetry Collector’s format (for `flowtrace process`)')
+    .option('--kafka', 'write to Kafka (required)')
+    .option('--brokers <list>', `Kafka bootstrap servers host:port[,…] (env ${FLOWTRACE_ENV.KAFKA_BROKERS}, default 127.0.0.1:${DEFAULT_PORTS.KAFKA})`)
+    .option('--topic <name>', `spans topic (env ${FLOWTRACE_ENV.KAFKA_SPANS_TOPIC}, default ${KAFKA_TOPICS.SPANS})`)
+    .option('--host <host>', 'OTLP/HTTP interface (env FLOWTRACE_OTLP_HTTP_HOST, default 127.0.0.1)')
+    .option('--port <port>', `OTLP/HTTP port (env FLOWTRACE_OTLP_HTTP_PORT, default ${DEFAULT_PORTS.OTLP_HTTP}; 0 = any free port)`)
+    .option('--max-record-bytes <n>', `largest Kafka record; bigger traces are cut into several (default ${KAFKA_MAX_MESSAGE_BYTES})`)
+    .action((flags: IngestFlags) => runIngest(flags));
+}

@@ -1,0 +1,218 @@
+// The processor's Kafka source: a consumer-group member on the spans topic that decodes each
+// record (one OTLP ExportTraceServiceRequest), hands the spans of a contiguous offset range to
+// a writer, and commits the range only once the writer resolved — so a crash, a rebalance or
+// a shutdown can cause a redelivery (made invisible by the writer's deduplication) but never
+// an offset committed ahead of its data. Failed writes are retried with backoff, never
+// skipped; undecodable and oversized records go to the dead-letter topic so the partition
+// keeps flowing.
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { deadLetterRecord, type DeadLetter } from './dead-letter.ts';
+import { resolveSourceConfig, type KafkaSpanSourceConfig, type ResolvedKafkaSpanSourceConfig } from './config.ts';
+import { decodeChunks, type ChunkLimits, type SourceBatch } from './record-chunks.ts';
+
+/** Stores a batch; resolves only once it is durable. Must be idempotent per `batch.dedupToken`. */
+export type BatchWriter = (batch: SourceBatch) => Promise<void>;
+
+export type RetriedStep = 'write' | 'dead-letter' | 'commit';
+
+/** What the source reports, for logs and metrics. All optional. */
+export interface SourceObserver {
+  /** A range was written, its dead letters produced and its offsets committed. */
+  committed?(batch: SourceBatch, deadLetters: number): void;
+  deadLettered?(letter: DeadLetter): void;
+  /** Spans dropped inside decodable records (invalid ids …), with the decoder's reasons. */
+  rejected?(spans: number, problems: string[]): void;
+  retrying?(step: RetriedStep, error: Error, attempt: number, delayMs: number): void;
+  /** This member's partitions after a rebalance. */
+  assigned?(partitions: number[]): void;
+  /** The consumer failed and restarts itself (e.g. the broker was unreachable for too long). */
+  crashed?(error: Error): void;
+}
+
+export interface PartitionLag {
+  partition: number;
+  /** Next offset to be written to the partition. */
+  highWatermark: bigint;
+  /** Next offset the group will read (the oldest offset when nothing was committed yet). */
+  committedOffset: bigint;
+  /** Records not yet committed. */
+  lag: bigint;
+}
+
+/** Errors after which this member no longer owns the partition: stop, commit nothing, let kafkajs rejoin. */
+const LOST_PARTITION = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+function losesPartition(err: unknown): boolean {
+  return LOST_PARTITION.has((err as { type?: string }).type ?? '');
+}
+
+const SLEEP_SLICE_MS = 250;
+
+/**
+ * Keeps the member alive while a partition's batch is being written (kafkajs heartbeats only
+ * when asked), and remembers a failed heartbeat: the group is rebalancing or the member was
+ * dropped, so the batch must be abandoned uncommitted.
+ */
+class Keepalive {
+  lost: Error | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly payload: EachBatchPayload,
+    intervalMs: number,
+  ) {
+    this.timer = setInterval(() => {
+      payload.heartbeat().catch((err: Error) => (this.lost ??= err));
+    }, Math.max(100, Math.floor(intervalMs / 3)));
+  }
+
+  /** True to go on; false when the consumer is stopping; throws when the partition was lost. */
+  check(): boolean {
+    if (this.lost) throw this.lost;
+    return this.payload.isRunning() && !this.payload.isStale();
+  }
+
+  /** Waits `ms` unless stopping (false) or the partition is lost (throws). */
+  async sleep(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!this.check()) return false;
+      await new Promise((r) => setTimeout(r, Math.min(SLEEP_SLICE_MS, until - Date.now())));
+    }
+    return this.check();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export class KafkaSpanSource {
+  readonly config: ResolvedKafkaSpanSourceConfig;
+  private readonly consumer: Consumer;
+  private readonly deadLetters: Producer;
+  private readonly admin: Admin;
+  private readonly limits: ChunkLimits;
+  private partitions: number[] = [];
+
+  constructor(
+    kafka: Kafka,
+    config: KafkaSpanSourceConfig,
+    private readonly write: BatchWriter,
+    private readonly observer: SourceObserver = {},
+  ) {
+    this.config = resolveSourceConfig(config);
+    const c = this.config;
+    this.limits = { projectId: c.projectId, maxAttributesPerSpan: c.maxAttributesPerSpan, maxAttributeValueBytes: c.maxAttributeValueBytes, maxRecordBytes: c.maxRecordBytes, maxBatchSpans: c.maxBatchSpans };
+    this.consumer = kafka.consumer({
+      groupId: c.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      rebalanceTimeout: c.rebalanceTimeoutMs,
+      maxBytesPerPartition: c.fetchMaxBytesPerPartition,
+      maxBytes: c.fetchMaxBytesPerPartition * c.concurrency,
+      maxWaitTimeInMs: c.fetchMaxWaitMs,
+      // The processor may start before the collector created the topic.
+      allowAutoTopicCreation: true,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8, restartOnFailure: async () => true },
+    });
+    this.deadLetters = kafka.producer({ allowAutoTopicCreation: true });
+    this.admin = kafka.admin();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.partitions = [...(event.payload.memberAssignment[c.topic] ?? [])].sort((a, b) => a - b);
+      this.observer.assigned?.(this.partitions);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => this.observer.crashed?.(event.payload.error));
+  }
+
+  /** Joins the group and starts consuming; rejects when the cluster cannot be reached. */
+  async start(): Promise<void> {
+    await Promise.all([this.deadLetters.connect(), this.admin.connect(), this.consumer.connect()]);
+    await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: this.config.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      // Offsets are resolved by hand after each commit; auto-resolving would move the fetch
+      // position past records of an abandoned batch.
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.concurrency,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /**
+   * Finishes the writes in flight (committing them), abandons the rest uncommitted, leaves
+   * the group and disconnects.
+   */
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await Promise.allSettled([this.deadLetters.disconnect(), this.admin.disconnect()]);
+  }
+
+  /** Partitions of the spans topic this member owns. */
+  assignedPartitions(): readonly number[] {
+    return this.partitions;
+  }
+
+  /** Lag of this member's partitions, read from the broker. */
+  async lag(): Promise<PartitionLag[]> {
+    const { topic, groupId } = this.config;
+    const owned = this.partitions;
+    if (owned.length === 0) return [];
+    const [watermarks, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId, topics: [topic] })]);
+    return owned.map((partition) => {
+      const marks = watermarks.find((w) => w.partition === partition);
+      const highWatermark = BigInt(marks?.high ?? 0);
+      const commit = BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      const committedOffset = commit >= 0n ? commit : BigInt(marks?.low ?? 0);
+      return { partition, highWatermark, committedOffset, lag: highWatermark > committedOffset ? highWatermark - committedOffset : 0n };
+    });
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const keepalive = new Keepalive(payload, this.config.heartbeatIntervalMs);
+    try {
+      for (const chunk of decodeChunks(topic, partition, messages, this.limits)) {
+        if (!keepalive.check()) return;
+        if (chunk.rejectedSpans > 0) this.observer.rejected?.(chunk.rejectedSpans, chunk.problems);
+        const { batch, deadLetters } = chunk;
+        if (!(await this.untilDone(keepalive, 'write', () => this.write(batch)))) return;
+        if (deadLetters.length > 0 && !(await this.untilDone(keepalive, 'dead-letter', () => this.sendDeadLetters(deadLetters)))) return;
+        const next = (BigInt(batch.lastOffset) + 1n).toString();
+        const offsets = { topics: [{ topic, partitions: [{ partition, offset: next }] }] };
+        if (!(await this.untilDone(keepalive, 'commit', () => payload.commitOffsetsIfNecessary(offsets)))) return;
+        payload.resolveOffset(batch.lastOffset);
+        this.observer.committed?.(batch, deadLetters.length);
+      }
+    } finally {
+      keepalive.stop();
+    }
+  }
+
+  /**
+   * Runs `step` until it succeeds, backing off between attempts. False when the consumer is
+   * stopping; throws when the partition was lost (nothing after this step may happen).
+   */
+  private async untilDone(keepalive: Keepalive, step: RetriedStep, operation: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await operation();
+        return true;
+      } catch (err) {
+        if (losesPartition(err)) throw err;
+        const delay = Math.min(this.config.retryMaxMs, this.config.retryInitialMs * 2 ** Math.min(attempt - 1, 20));
+        this.observer.retrying?.(step, err as Error, attempt, delay);
+        if (!(await keepalive.sleep(delay))) return false;
+      }
+    }
+  }
+
+  private async sendDeadLetters(letters: DeadLetter[]): Promise<void> {
+    await this.deadLetters.send({
+      topic: this.config.deadLetterTopic,
+      acks: -1,
+      messages: letters.map((letter) => deadLetterRecord(letter, this.config.groupId)),
+    });
+    for (const letter of letters) this.observer.deadLettered?.(letter);
+  }
+}

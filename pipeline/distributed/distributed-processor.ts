@@ -1,0 +1,136 @@
+// `flowtrace process`: the processors as a Kafka consumer-group member (DESIGN.md §1). Records
+// from the spans topic run through the same processor chain as `flowtrace up`, are inserted
+// into the store with a deduplication token named after their offset range, published to the
+// enriched topic for the live tail, and only then committed (ingest/kafka does the ordering).
+import type { Kafka } from 'kafkajs';
+import { z } from 'zod';
+import { EnrichedSpanPublisher, type EnrichedSpanPublisherConfig } from '../../exporters/kafka-enriched/index.ts';
+import { KafkaSpanSource, type KafkaSpanSourceConfig, type RetriedStep, type SourceBatch, type SourceObserver } from '../../ingest/kafka/index.ts';
+import { createProcessorChain, type ProcessorChain, type ProcessorChainConfig } from '../../processors/chain.ts';
+import type { SpanStore } from '../../storage/store.ts';
+import { MetricsServer } from './metrics-server.ts';
+import { ProcessorMetrics } from './processor-metrics.ts';
+
+const ConfigSchema = z
+  .object({
+    source: z.custom<KafkaSpanSourceConfig>((v) => typeof v === 'object' && v !== null, 'expected the Kafka source settings'),
+    enriched: z.custom<EnrichedSpanPublisherConfig>((v) => typeof v === 'object' && v !== null).default({}),
+    chain: z.custom<ProcessorChainConfig>((v) => typeof v === 'object' && v !== null).default({}),
+    /** Where GET /metrics is served; false for none. */
+    metrics: z.union([z.literal(false), z.object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) }).strict()]).default({}),
+    /** Interval of the lag log line; 0 for none. */
+    lagLogIntervalMs: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+
+export type DistributedProcessorConfig = z.input<typeof ConfigSchema>;
+
+export interface DistributedProcessorDeps {
+  kafka: Kafka;
+  /** Migrated and owned by the caller (closed by it after stop()). */
+  store: SpanStore;
+  /** One line per event; default stdout. */
+  log?: (line: string) => void;
+}
+
+const STEP_NAMES: Record<RetriedStep, string> = { write: 'insert', 'dead-letter': 'dead-letter produce', commit: 'offset commit' };
+
+export class DistributedProcessor {
+  readonly metrics: ProcessorMetrics;
+  private readonly config: z.output<typeof ConfigSchema>;
+  private readonly source: KafkaSpanSource;
+  private readonly publisher: EnrichedSpanPublisher;
+  private readonly chain: ProcessorChain;
+  private readonly store: SpanStore;
+  private readonly log: (line: string) => void;
+  private metricsServer: MetricsServer | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+
+  constructor(deps: DistributedProcessorDeps, config: DistributedProcessorConfig) {
+    this.config = ConfigSchema.parse(config);
+    this.store = deps.store;
+    this.log = deps.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.chain = createProcessorChain(this.config.chain);
+    this.publisher = new EnrichedSpanPublisher(deps.kafka, this.config.enriched);
+    this.source = new KafkaSpanSource(deps.kafka, this.config.source, (batch) => this.write(batch), this.observer());
+    this.metrics = new ProcessorMetrics(this.source.config.topic, () => this.source.lag());
+  }
+
+  /** Starts the metrics endpoint, connects and joins the group. Resolves with the metrics URL. */
+  async start(): Promise<{ metricsUrl: string | undefined }> {
+    let metricsUrl: string | undefined;
+    if (this.config.metrics) {
+      this.metricsServer = new MetricsServer(this.metrics.registry, this.config.metrics.host, this.config.metrics.port);
+      metricsUrl = await this.metricsServer.start();
+    }
+    await this.publisher.start();
+    await this.source.start();
+    const { topic, groupId } = this.source.config;
+    this.log(`process: consuming ${topic} as group ${groupId}${metricsUrl ? `; metrics at ${metricsUrl}` : ''}`);
+    if (this.config.lagLogIntervalMs > 0) this.lagTimer = setInterval(() => void this.logProgress(), this.config.lagLogIntervalMs);
+    return { metricsUrl };
+  }
+
+  /** Finishes the batches in flight, commits them, leaves the group and stops serving metrics. */
+  async stop(): Promise<void> {
+    clearInterval(this.lagTimer);
+    await this.source.stop();
+    await this.publisher.stop().catch(() => {});
+    await this.metricsServer?.stop();
+  }
+
+  /** Stores a batch (retried by the source until it resolves), then tells the live tail. */
+  private async write(batch: SourceBatch): Promise<void> {
+    if (batch.spans.length === 0) return;
+    const enriched = this.chain.process(batch.spans);
+    const stopTimer = this.metrics.insertSeconds.startTimer();
+    try {
+      await this.store.insertSpans(enriched, batch.dedupToken);
+    } catch (err) {
+      this.metrics.insertFailures.inc();
+      throw err;
+    }
+    stopTimer();
+    this.metrics.inserts.inc();
+    // The tail is a live view; ClickHouse already has the spans, so a failure here must not
+    // hold the partition back.
+    await this.publisher.publish(enriched).catch((err: Error) => {
+      this.metrics.enrichedFailures.inc();
+      this.log(`process: spans stored but not published to ${this.publisher.topic}: ${err.message}`);
+    });
+  }
+
+  private observer(): SourceObserver {
+    return {
+      committed: (batch) => {
+        this.metrics.records.inc(batch.records);
+        this.metrics.spans.inc(batch.spans.length);
+      },
+      deadLettered: (letter) => {
+        this.metrics.deadLetters.inc({ reason: letter.reason });
+        this.log(`process: record ${letter.topic}/${letter.partition}@${letter.message.offset} sent to ${this.source.config.deadLetterTopic} (${letter.reason}): ${letter.error}`);
+      },
+      rejected: (spans, problems) => {
+        this.metrics.rejectedSpans.inc(spans);
+        this.log(`process: ${spans} span(s) rejected: ${problems[0] ?? 'see the decoder messages'}`);
+      },
+      retrying: (step, error, attempt, delayMs) => {
+        this.log(`process: ${STEP_NAMES[step]} failed (attempt ${attempt}), retrying in ${delayMs} ms: ${error.message}`);
+      },
+      assigned: (partitions) => this.log(`process: partitions assigned: ${partitions.length > 0 ? partitions.join(', ') : 'none'}`),
+      crashed: (error) => {
+        this.metrics.restarts.inc();
+        this.log(`process: Kafka consumer failed, restarting: ${error.message}`);
+      },
+    };
+  }
+
+  private async logProgress(): Promise<void> {
+    const partitions = await this.source.lag().catch((err: Error) => err);
+    if (partitions instanceof Error) return this.log(`process: lag unknown (${partitions.message})`);
+    const total = partitions.reduce((sum, p) => sum + p.lag, 0n);
+    const detail = partitions.map((p) => `p${p.partition} ${p.lag}`).join(', ');
+    const spans = (await this.metrics.spans.get()).values[0]?.value ?? 0;
+    this.log(`process: lag ${total} record(s)${detail ? ` (${detail})` : ''}; ${spans} span(s) processed so far`);
+  }
+}

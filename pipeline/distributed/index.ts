@@ -1,0 +1,2 @@
+export { DistributedProcessor, type DistributedProcessorConfig, type DistributedProcessorDeps } from './distributed-processor.ts';
+export { ProcessorMetrics } from './processor-metrics.ts';
