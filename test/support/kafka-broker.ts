@@ -70,6 +70,10 @@ function serverProperties(dataDir: string, brokerPort: number, controllerPort: n
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
+    // After kill(), the controller refuses the restarted broker (DUPLICATE_BROKER_REGISTRATION)
+    // until the old session expires: 3 s instead of the default 9 s.
+    'broker.session.timeout.ms=3000',
+    'broker.heartbeat.interval.ms=750',
     'num.network.threads=2',
     'num.io.threads=2',
     'background.threads=2',
