@@ -96,10 +96,10 @@ describe('FileCheckpointSaver', () => {
   it('deletes a thread and refuses thread ids that are not plain names', async () => {
     const saver = new FileCheckpointSaver(dir);
     await buildGraph(saver, [], new Set()).invoke({}, { configurable: { thread_id: 'gone' } });
-    expect(await saver.hasThread('gone')).toBe(true);
+    expect(await saver.getTuple({ configurable: { thread_id: 'gone' } })).toBeDefined();
     await saver.deleteThread('gone');
-    expect(await saver.hasThread('gone')).toBe(false);
     expect(await saver.getTuple({ configurable: { thread_id: 'gone' } })).toBeUndefined();
+    expect(await filesUnder(dir)).toEqual([]);
     await expect(saver.getTuple({ configurable: { thread_id: '../escape' } })).rejects.toThrow(/checkpoint thread_id must match/);
     await expect(saver.getTuple({ configurable: {} })).rejects.toThrow(/checkpoint thread_id must match/);
   });

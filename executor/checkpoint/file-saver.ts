@@ -217,9 +217,4 @@ export class FileCheckpointSaver extends BaseCheckpointSaver {
   async deleteThread(threadId: string): Promise<void> {
     await rm(join(this.dir, assertSafeName('thread_id', threadId)), { recursive: true, force: true });
   }
-
-  /** True when the thread has at least one checkpoint. */
-  async hasThread(threadId: string): Promise<boolean> {
-    return (await listNames(join(this.dir, assertSafeName('thread_id', threadId)))).length > 0;
-  }
 }

@@ -12,6 +12,7 @@ import type { RenderScope } from './render.ts';
 export interface RunContext {
   runId: string;
   plan: WorkflowPlan;
+  /** Present whenever the workflow has llm nodes (checked before the run starts). */
   runner: LlmStepRunner | undefined;
   tools: ToolRegistry;
   guard: RunGuard;

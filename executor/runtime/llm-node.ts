@@ -4,7 +4,6 @@
 import type { LlmStepRequest } from '../contracts.ts';
 import { FLOWTRACE } from '../../core/semconv.ts';
 import type { LlmNode } from '../spec/types.ts';
-import { FlowTraceRunError } from '../telemetry/index.ts';
 import type { NodeOutcome, NodeRun } from './context.ts';
 import { renderRecord, renderText } from './render.ts';
 import { DEFAULT_RETRY, retryPolicy } from './retry.ts';
@@ -37,9 +36,6 @@ export function llmRequest(node: LlmNode, run: NodeRun): LlmStepRequest {
 
 export async function runLlmNode(node: LlmNode, run: NodeRun): Promise<NodeOutcome> {
   const { ctx, origin } = run;
-  if (!ctx.runner) {
-    throw new FlowTraceRunError('invalid_request', `llm node '${node.id}' needs an LlmStepRunner (runWorkflow option 'runner')`);
-  }
   const request = llmRequest(node, run);
   const content = ctx.captureContent ? { system: request.system, prompt: request.prompt } : {};
   ctx.events.emit(
@@ -47,7 +43,8 @@ export async function runLlmNode(node: LlmNode, run: NodeRun): Promise<NodeOutco
     { provider: request.target.provider, model: request.target.model, fallbacks: request.fallbacks, cache: request.cache, ...content },
     origin,
   );
-  const result = await ctx.runner.run(request, {
+  // runWorkflow refuses to start a workflow with llm nodes without a runner.
+  const result = await ctx.runner!.run(request, {
     signal: run.signal,
     onUsage: (usage, costUsd) => {
       run.meter.attempt(usage, costUsd);

@@ -198,6 +198,12 @@ describe('events', () => {
     expect(typeof captured.find((e) => e.kind === 'llm.response')?.payload.text).toBe('string');
   });
 
+  it('refuses to start llm nodes without a runner', async () => {
+    await expect(runWorkflow(single, { telemetry: harness.captured.telemetry })).rejects.toThrow(
+      "the workflow has llm nodes: pass an LlmStepRunner as option 'runner' (createLlmStepRunner)",
+    );
+  });
+
   it('keeps running when a listener throws', async () => {
     const summary = await runWorkflow(single, options({ onEvent: () => { throw new Error('listener bug'); } }));
     expect(summary.status).toBe('succeeded');

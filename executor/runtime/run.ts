@@ -94,6 +94,9 @@ function prepare(specOrDocument: unknown, options: RunWorkflowOptions): Prepared
   const runId = options.runId ?? randomUUID();
   if (!RUN_ID.test(runId)) throw new RunIdError(`run id must match ${RUN_ID} (got ${JSON.stringify(runId)})`);
   if (options.resume && options.runId === undefined) throw new RunIdError('resume needs the runId of the run to continue');
+  if (!options.runner && validated.spec.nodes.some((node) => node.type === 'llm')) {
+    throw new TypeError("the workflow has llm nodes: pass an LlmStepRunner as option 'runner' (createLlmStepRunner)");
+  }
   const checkpointer =
     options.checkpointer ?? (options.checkpointDir ? new FileCheckpointSaver(options.checkpointDir) : new MemorySaver());
   return { spec: validated.spec, runId, maxima, tools, checkpointer };

@@ -3,7 +3,6 @@
 import type { LlmTarget, ProviderName } from '../contracts.ts';
 
 export type NodeType = 'llm' | 'tool' | 'router';
-export const NODE_TYPES: readonly NodeType[] = ['llm', 'tool', 'router'];
 
 export interface InputDeclaration {
   description?: string;
