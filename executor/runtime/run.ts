@@ -9,9 +9,9 @@ import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
 import type { FailureReason } from '../../core/span.ts';
 import type { LlmStepRunner } from '../contracts.ts';
 import { FileCheckpointSaver } from '../checkpoint/file-saver.ts';
-import { SCHEDULER, compileWorkflow, recursionLimitFor, type CompiledWorkflow, type NodeExecutor } from '../compiler/graph.ts';
+import { compileWorkflow, recursionLimitFor, type CompiledWorkflow, type NodeExecutor } from '../compiler/graph.ts';
 import { WorkflowPlan } from '../compiler/plan.ts';
-import type { RunStateUpdate, RunStateValue, StepSummary } from '../compiler/state.ts';
+import type { RunStateValue, StepSummary } from '../compiler/state.ts';
 import { RunGuard, resolveLimits, type GuardHooks } from '../guardrails/guard.ts';
 import { WorkflowValidationError } from '../spec/issues.ts';
 import { DEFAULT_LIMIT_MAXIMA, type LimitMaxima } from '../spec/semantic.ts';
@@ -149,30 +149,6 @@ function restoredUsage(steps: StepSummary[]): { nodes: number; tokens: number; c
   return { nodes: ran.length, tokens: totals.tokens.total, costUsd: totals.costUsd };
 }
 
-/**
- * Invokes the graph (or resumes it with `null`). Should an interrupted attempt have lost
- * the scheduler's trigger, the graph ends with nodes unsettled: the scheduler is run again
- * from the recorded state, once.
- */
-async function invokeToCompletion(graph: CompiledWorkflow, plan: WorkflowPlan, runId: string, signal: AbortSignal, input: RunStateUpdate | null) {
-  const config = {
-    configurable: { thread_id: runId },
-    signal,
-    // Checkpoint before the next node starts, so a killed process loses at most the running nodes.
-    durability: 'sync' as const,
-    recursionLimit: recursionLimitFor(plan),
-  };
-  await graph.invoke(input, config);
-  const settled = async () => {
-    const snapshot = await graph.getState({ configurable: { thread_id: runId } });
-    return plan.order.every((id) => (snapshot.values as RunStateValue).steps?.[id]) || snapshot.next.length > 0;
-  };
-  if (signal.aborted || (await settled())) return;
-  await graph.updateState({ configurable: { thread_id: runId } }, {}, SCHEDULER);
-  await graph.invoke(null, config);
-  if (!signal.aborted && !(await settled())) throw new FlowTraceRunError('unknown', `run '${runId}' stalled with nodes neither run nor skipped`);
-}
-
 export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, options: RunWorkflowOptions = {}): Promise<RunSummary> {
   const prepared = prepare(specOrDocument, options);
   const { spec, runId } = prepared;
@@ -220,7 +196,13 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
       guard.startClock(controller);
       let error: unknown;
       try {
-        await invokeToCompletion(graph, plan, runId, controller.signal, resume ? null : { inputs, steps: {}, specHash: specHash(spec) });
+        await graph.invoke(resume ? null : { inputs, steps: {}, specHash: specHash(spec) }, {
+          configurable: { thread_id: runId },
+          signal: controller.signal,
+          // Checkpoint before the next node starts, so a killed process loses at most the running nodes.
+          durability: 'sync',
+          recursionLimit: recursionLimitFor(plan),
+        });
         if (controller.signal.aborted) error = controller.signal.reason;
       } catch (err) {
         error = rootCause(err, controller.signal);
