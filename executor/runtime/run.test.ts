@@ -94,6 +94,7 @@ describe('routing', () => {
     const spans = await harness.captured.spans();
     const run = one(spans, 'invoke_workflow research');
     expect(attributesOf(run)).toMatchObject({ [FLOWTRACE.RUN_ID]: summary.runId, [GEN_AI.OPERATION_NAME]: 'invoke_workflow' });
+    expect(attributesOf(run)[FLOWTRACE.WORKFLOW_VERSION]).toMatch(/^[0-9a-f]{12}$/);
     const steps = spans.filter((s) => s.name.startsWith('step '));
     // Skipped nodes have no step span.
     expect(steps.map((s) => s.name).sort()).toEqual(['step decide', 'step ingest', 'step report', 'step shallow', 'step summarize']);

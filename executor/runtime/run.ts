@@ -171,7 +171,8 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
   const prior = await priorState(graph, prepared, resume);
 
   return telemetry.withRun(
-    { workflowName: workflowName(spec), runId, workflowId: spec.id, workflowVersion: spec.version },
+    // The version is the content hash: it names the exact revision of the file that ran.
+    { workflowName: workflowName(spec), runId, workflowId: spec.id, workflowVersion: specHash(spec).slice(0, 12) },
     async (run) => {
       const guard = new RunGuard(resolveLimits(spec, prepared.maxima), guardHooks(run, events, controller));
       const restored = prior?.steps ?? {};
