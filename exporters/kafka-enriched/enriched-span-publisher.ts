@@ -1,7 +1,7 @@
 // Publishes stored spans to `flowtrace.enriched` for the live tail: one JSON record per run
 // and batch (split past maxSpansPerRecord), keyed by run id so all of a run's records land on
 // one partition, in the order they were stored.
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { z } from 'zod';
 import { KAFKA_TOPICS } from '../../core/defaults.ts';
 import type { EnrichedSpan } from '../../core/span.ts';
@@ -24,7 +24,7 @@ export class EnrichedSpanPublisher {
   constructor(kafka: Kafka, config: EnrichedSpanPublisherConfig = {}) {
     this.config = ConfigSchema.parse(config);
     // Few retries: a failed publish is counted and skipped (ClickHouse has the spans).
-    this.producer = kafka.producer({ allowAutoTopicCreation: true, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 } });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 } });
   }
 
   get topic(): string {

@@ -43,6 +43,9 @@ export function createKafkaClient(config: KafkaClientConfig): Kafka {
     retry: config.retry ?? DEFAULT_RETRY,
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
+      // Per-request error responses (a rebalance in progress, a coordinator moving) are retried
+      // by kafkajs; what still fails surfaces from the consumer or producer.
+      if (entry.namespace === 'Connection' && String(entry.log.message).startsWith('Response ')) return;
       const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
       log(`kafka ${level}: ${describe(entry)}`);
     },

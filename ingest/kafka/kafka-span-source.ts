@@ -5,7 +5,7 @@
 // an offset committed ahead of its data. Failed writes are retried with backoff, never
 // skipped; undecodable and oversized records go to the dead-letter topic so the partition
 // keeps flowing.
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { deadLetterRecord, type DeadLetter } from './dead-letter.ts';
 import { resolveSourceConfig, type KafkaSpanSourceConfig, type ResolvedKafkaSpanSourceConfig } from './config.ts';
 import { decodeChunks, type ChunkLimits, type SourceBatch } from './record-chunks.ts';
@@ -116,7 +116,7 @@ export class KafkaSpanSource {
       allowAutoTopicCreation: true,
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8, restartOnFailure: async () => true },
     });
-    this.deadLetters = kafka.producer({ allowAutoTopicCreation: true });
+    this.deadLetters = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
     this.admin = kafka.admin();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.partitions = [...(event.payload.memberAssignment[c.topic] ?? [])].sort((a, b) => a - b);
