@@ -1,0 +1,58 @@
+// A real tail service for tests: the embedded engine (chdb) in a temporary directory, the
+// processor chain, an in-process bus and the server on a free port. `ingest` does what the
+// embedded pipeline does: process, insert (committed), then publish. Test support only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EnrichedSpan, SpanRecord } from '../../core/span.ts';
+import { InProcessSpanBus } from '../../pipeline/bus/span-bus.ts';
+import { createProcessorChain } from '../../processors/chain.ts';
+import { ChdbStore } from '../../storage/chdb/chdb-store.ts';
+import type { TailConfig } from '../config.ts';
+import { createTailServer, type TailServer } from '../server.ts';
+
+export interface TailHarness {
+  store: ChdbStore;
+  bus: InProcessSpanBus;
+  server: TailServer;
+  baseUrl: string;
+  /** Processes, stores (committed) and publishes one batch, like the embedded pipeline. */
+  ingest(records: SpanRecord[]): Promise<EnrichedSpan[]>;
+  /** GET/DELETE a JSON endpoint. */
+  json<T = unknown>(path: string, init?: RequestInit): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+let batchNumber = 0;
+
+export async function startTailHarness(config: TailConfig = {}): Promise<TailHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'flowtrace-tail-'));
+  const store = new ChdbStore({ dataDir: dir });
+  await store.migrate();
+  const bus = new InProcessSpanBus();
+  const chain = createProcessorChain();
+  const server = createTailServer({ store, bus, config: { ...config, port: 0, host: '127.0.0.1' } });
+  const { port } = await server.start();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    store,
+    bus,
+    server,
+    baseUrl,
+    async ingest(records) {
+      const spans = chain.process(records);
+      await store.insertSpans(spans, `test-batch-${process.pid}-${++batchNumber}`);
+      bus.publish(spans);
+      return spans;
+    },
+    async json<T>(path: string, init?: RequestInit) {
+      const res = await fetch(`${baseUrl}${path}`, init);
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    async close() {
+      await server.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
