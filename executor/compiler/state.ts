@@ -1,7 +1,7 @@
 // The LangGraph state of a workflow run: the run inputs and one record per finished node.
 // It is what the checkpointer persists, so a resumed run knows every completed node's
 // output (and its tokens and cost) without running it again.
-import { Annotation } from '@langchain/langgraph';
+import { Annotation, DeltaChannel } from '@langchain/langgraph';
 import type { TokenUsage } from '../../core/span.ts';
 import type { FailureReason } from '../../core/span.ts';
 import type { NodeType, WorkflowNode } from '../spec/types.ts';
@@ -59,13 +59,18 @@ export function skippedStep(node: WorkflowNode, reason: string): StepSummary {
   return { ...emptyStep(node, 'skipped'), skipReason: reason };
 }
 
-const merge = <T>(left: Record<string, T>, right: Record<string, T>): Record<string, T> => ({ ...left, ...right });
+type Steps = Record<string, StepSummary>;
 
 export const RunState = Annotation.Root({
   inputs: Annotation<Record<string, unknown>>(),
   /** Hash of the workflow the run started with; a resume must use the same one. */
   specHash: Annotation<string>(),
-  steps: Annotation<Record<string, StepSummary>>({ reducer: merge, default: () => ({}) }),
+  // A delta channel: each checkpoint stores only the step records written in its superstep
+  // (rebuilt on read from the ancestors' writes), so checkpoints grow with the run, not
+  // with its square — a merged dict would be re-serialised whole at every superstep.
+  steps: new DeltaChannel<Steps, Steps>((current, writes) => Object.assign({}, current, ...writes), {
+    initialValueFactory: () => ({}),
+  }),
 });
 
 export type RunStateValue = typeof RunState.State;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,32 @@ describe('resume in the same process', () => {
     // Outputs of the checkpointed steps are the ones the first attempt produced.
     expect(resumed.steps[0]!.output).toBe(failed.steps[0]!.output);
     expect(resumed.totals.llmCalls).toBe(3);
+  });
+});
+
+async function bytesUnder(path: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(path, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+describe('checkpoint size', () => {
+  it('grows linearly with the number of steps: each output is stored once, not at every superstep', async () => {
+    const chainOf = (n: number) => {
+      const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, type: 'tool', config: { tool: 'blob' } }));
+      return { version: '1', entry: 'n0', nodes, edges: nodes.slice(1).map((node, i) => ({ from: nodes[i]!.id, to: node.id })) };
+    };
+    const sizes: number[] = [];
+    for (const n of [10, 40]) {
+      const runId = `size-${n}`;
+      await runWorkflow(chainOf(n), { telemetry: harness.captured.telemetry, tools: { blob: () => 'x'.repeat(20_000) }, checkpointDir: dir, runId });
+      sizes.push(await bytesUnder(join(dir, runId)));
+    }
+    // 4× the steps: about 4× the bytes (a full copy per superstep would be about 16×).
+    expect(sizes[1]! / sizes[0]!).toBeLessThan(6);
+    expect(sizes[1]!).toBeLessThan(40 * 20_000 * 4);
   });
 });
 
