@@ -127,9 +127,21 @@ function formatSummary(summary: RunSummary, file: string): string {
 /** Resolves once everything written to stdout has been handed to the OS. */
 const drained = () => new Promise<void>((done) => process.stdout.write('', () => done()));
 
-async function flush(shutdown: () => Promise<void>): Promise<void> {
-  // An unreachable collector must not hold the terminal hostage.
-  await Promise.race([shutdown().catch(() => undefined), new Promise((done) => setTimeout(done, 5000).unref())]);
+const FLUSH_TIMEOUT_MS = 3000;
+
+/** Exports the buffered spans; an unreachable collector gets a warning, not the terminal. */
+async function flush(shutdown: () => Promise<void>, endpoint: string | undefined): Promise<void> {
+  const flushed = await Promise.race([
+    shutdown().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((done) => setTimeout(() => done(false), FLUSH_TIMEOUT_MS).unref()),
+  ]);
+  if (!flushed) {
+    const target = endpoint ?? process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318';
+    process.stderr.write(`flowtrace: spans not delivered to ${target} within ${FLUSH_TIMEOUT_MS / 1000} s (is \`flowtrace up\` or a collector running?)\n`);
+  }
 }
 
 async function run(file: string, flags: RunFlags): Promise<number> {
@@ -165,7 +177,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     return summary.status === 'succeeded' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
-    await flush(() => telemetry.shutdown());
+    await flush(() => telemetry.shutdown(), flags.endpoint);
   }
 }
 
