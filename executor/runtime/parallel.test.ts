@@ -4,7 +4,7 @@ import { one } from '../telemetry/test-support.ts';
 import { runWorkflow } from './run.ts';
 import { startHarness, type Harness } from './test-support.ts';
 
-const LATENCY_MS = 400;
+const LATENCY_MS = 600;
 let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness();
