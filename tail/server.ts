@@ -28,6 +28,8 @@ export interface TailServer {
   start(): Promise<{ host: string; port: number }>;
   /** Ends every live stream (server_shutdown) and closes the listener. Idempotent. */
   stop(): Promise<void>;
+  /** Open SSE streams (run streams and firehoses). */
+  liveConnections(): number;
 }
 
 const PAGE_DIR = fileURLToPath(new URL('./page/public/', import.meta.url));
@@ -124,6 +126,7 @@ export function createTailServer(deps: TailServerDeps): TailServer {
       const address = listening.address() as AddressInfo;
       return { host: address.address, port: address.port };
     },
+    liveConnections: () => sse.connectionCount,
     stop() {
       stopping ??= (async () => {
         sse.stop();

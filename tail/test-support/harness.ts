@@ -8,6 +8,7 @@ import type { EnrichedSpan, SpanRecord } from '../../core/span.ts';
 import { InProcessSpanBus } from '../../pipeline/bus/span-bus.ts';
 import { createProcessorChain } from '../../processors/chain.ts';
 import { ChdbStore } from '../../storage/chdb/chdb-store.ts';
+import type { SpanStore } from '../../storage/store.ts';
 import type { TailConfig } from '../config.ts';
 import { createTailServer, type TailServer } from '../server.ts';
 
@@ -25,13 +26,19 @@ export interface TailHarness {
 
 let batchNumber = 0;
 
-export async function startTailHarness(config: TailConfig = {}): Promise<TailHarness> {
+export interface HarnessOptions {
+  /** Wraps the store the server reads (e.g. to hold a history query at a chosen moment). */
+  wrapStore?: (store: SpanStore) => SpanStore;
+}
+
+export async function startTailHarness(config: TailConfig = {}, options: HarnessOptions = {}): Promise<TailHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'flowtrace-tail-'));
   const store = new ChdbStore({ dataDir: dir });
   await store.migrate();
   const bus = new InProcessSpanBus();
   const chain = createProcessorChain();
-  const server = createTailServer({ store, bus, config: { ...config, port: 0, host: '127.0.0.1' } });
+  const served = options.wrapStore ? options.wrapStore(store) : store;
+  const server = createTailServer({ store: served, bus, config: { ...config, port: 0, host: '127.0.0.1' } });
   const { port } = await server.start();
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
