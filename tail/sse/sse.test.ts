@@ -97,7 +97,7 @@ describe('SSE trace streams', () => {
     // Each event's SSE id is its own id (all were sent in order).
     expect(client.events.filter((e) => e.event === 'trace').map((e) => e.id)).toEqual(received.map((e) => e.id));
 
-    const byKind = (kind: string) => received.filter((e) => e.kind === kind) as Array<{ payload: Record<string, unknown>; step_id: string }>;
+    const byKind = (kind: string) => received.filter((e) => e.kind === kind);
     expect(byKind('retry')[0]!.payload).toMatchObject({ attempt: 2, delay_ms: 250, reason: 'RateLimitError' });
     expect(byKind('fallback')[0]!.payload).toMatchObject({ from: 'openai/gpt-4o', to: 'anthropic/claude-sonnet-4-5' });
     expect(byKind('cache.hit')[0]!.payload).toMatchObject({ saved_input_tokens: 100, saved_output_tokens: 50, saved_cost_usd: '0.0012' });
@@ -116,7 +116,7 @@ describe('SSE trace streams', () => {
         .split('\n')
         .join(',')}]`,
     ) as Array<{ SpanId: string; InputTokens: number; OutputTokens: number; Cost: string | null }>;
-    for (const response of received.filter((e) => e.kind === 'llm.response') as Array<{ span_id: string; payload: Record<string, unknown> }>) {
+    for (const response of byKind('llm.response')) {
       const row = stored.find((r) => r.SpanId === response.span_id)!;
       expect(response.payload).toMatchObject({ input_tokens: Number(row.InputTokens), output_tokens: Number(row.OutputTokens), cost_usd: row.Cost });
     }

@@ -1,6 +1,7 @@
 // A minimal EventSource for tests: parses the stream, records events and heartbeats, and
 // can stop reading (pause) to play a stalled client. Test support only.
 import { request, type IncomingMessage } from 'node:http';
+import type { TraceEvent } from '../events/derive.ts';
 
 export interface ReceivedEvent {
   id?: string;
@@ -97,8 +98,8 @@ export class SseTestClient {
     }
   }
 
-  traceEvents(): Array<{ id: string; kind: string; [key: string]: unknown }> {
-    return this.events.filter((e) => e.event === 'trace').map((e) => JSON.parse(e.data));
+  traceEvents(): TraceEvent[] {
+    return this.events.filter((e) => e.event === 'trace').map((e) => JSON.parse(e.data) as TraceEvent);
   }
 
   close(): void {
