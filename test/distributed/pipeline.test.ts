@@ -3,48 +3,24 @@
 // consumer group → ClickHouse (the engine behind the ClickHouse HTTP interface, in its own
 // process). Every check ends with exact counts and cost sums, computed from what was emitted.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { KAFKA_TOPICS } from '../../core/defaults.ts';
 import { collectorCompatiblePartitioner } from '../../exporters/kafka-otlp/index.ts';
-import { createKafkaClient, DEAD_LETTER_HEADERS } from '../../ingest/kafka/index.ts';
-import { startCollector, type RunningCollector } from '../support/collector.ts';
-import { startKafkaBroker, type KafkaBroker } from '../support/kafka-broker.ts';
+import { DEAD_LETTER_HEADERS } from '../../ingest/kafka/index.ts';
 import { spansOfExportRequest } from '../support/otlp-wire.ts';
 import { skipWithoutRealComponents } from '../support/real-components.ts';
-import { startClickHouseHarness, type ClickHouseHarness } from './support/clickhouse-harness.ts';
-import { exportSpans, genAiWorkload, writePriceOverrides } from './support/genai-workload.ts';
-import { ProcessorInstance, waitForBalancedGroup } from './support/processors.ts';
+import { exportSpans, genAiWorkload } from './support/genai-workload.ts';
+import { PARTITIONS, SPANS_TOPIC as TOPIC, startDistributedStack, type DistributedStack } from './support/stack.ts';
 import { exactly, storedTotals, waitUntilStored } from './support/totals.ts';
 
-const TOPIC = KAFKA_TOPICS.SPANS;
-const PARTITIONS = 3;
-
 describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('distributed pipeline', () => {
-  let broker: KafkaBroker;
-  let collector: RunningCollector;
-  let clickhouse: ClickHouseHarness;
-  let kafka: Kafka;
-  let admin: Admin;
-  let workDir: string;
-  const groupId = `flowtrace-processor-${randomUUID()}`;
-  const processors: ProcessorInstance[] = [];
-
-  async function startProcessor(name: string): Promise<ProcessorInstance> {
-    const instance = await ProcessorInstance.start(name, { brokers: broker.bootstrap, clickhouseUrl: clickhouse.url, groupId, priceOverrideFile: join(workDir, 'prices.json') });
-    processors.push(instance);
-    return instance;
-  }
-
-  const spansProcessed = async () => (await Promise.all(processors.map((p) => p.metric('flowtrace_processor_spans_processed_total')))).reduce((a, b) => a + b, 0);
+  let stack: DistributedStack;
 
   /** Reads records of `topic` from the beginning until `done` says enough (or the timeout). */
   async function readTopic(topic: string, done: (records: KafkaMessage[]) => boolean, timeoutMs = 30_000): Promise<KafkaMessage[]> {
     const records: KafkaMessage[] = [];
-    const reader = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    const reader = stack.kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
     await reader.connect();
     try {
       await reader.subscribe({ topic, fromBeginning: true });
@@ -57,44 +33,35 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('distributed pi
     return records;
   }
 
+  /** Waits until the workload is stored and every record committed, within `timeoutMs`. */
+  const stored = (label: string, spans: number, timeoutMs = 60_000) =>
+    waitUntilStored(stack.clickhouse, stack.admin, stack.groupId, TOPIC, label, spans, timeoutMs);
+
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'flowtrace-distributed-'));
-    writePriceOverrides(join(workDir, 'prices.json'));
-    [broker, clickhouse] = await Promise.all([startKafkaBroker(), startClickHouseHarness()]);
-    await broker.createTopic(TOPIC, PARTITIONS);
-    kafka = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'pipeline-test', log: () => {} });
-    admin = kafka.admin();
-    await admin.connect();
-    collector = await startCollector({ kafkaBrokers: broker.bootstrap });
-    await Promise.all([startProcessor('processor-a'), startProcessor('processor-b')]);
-    await waitForBalancedGroup(processors, PARTITIONS, 60_000);
+    stack = await startDistributedStack(2);
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.allSettled(processors.map((p) => p.stop()));
-    await collector?.stop();
-    await admin?.disconnect();
-    await Promise.allSettled([broker?.destroy(), clickhouse?.stop()]);
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('stores every span exactly once with two processors sharing the partitions, cost sums exact', async () => {
     const workload = genAiWorkload(`e2e-${randomUUID().slice(0, 8)}`, 60, 5);
-    await exportSpans(collector.otlpHttpEndpoint, workload.spans);
+    await exportSpans(stack.collector.otlpHttpEndpoint, workload.spans);
 
-    await waitUntilStored(clickhouse, admin, groupId, TOPIC, workload.label, workload.expected.spans, 60_000);
+    await stored(workload.label, workload.expected.spans);
 
-    expect(await storedTotals(clickhouse, workload.label)).toEqual(exactly(workload.expected));
-    const processed = await Promise.all(processors.map((p) => p.metric('flowtrace_processor_spans_processed_total')));
+    expect(await storedTotals(stack.clickhouse, workload.label)).toEqual(exactly(workload.expected));
+    const processed = await Promise.all(stack.processors.map((p) => p.metric('flowtrace_processor_spans_processed_total')));
     expect(processed.every((n) => n > 0), `spans processed per instance: ${processed.join(', ')}`).toBe(true);
     expect(processed.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(workload.expected.spans);
   }, 120_000);
 
   it('keeps totals exact when the collector redelivers a batch (the same records produced again)', async () => {
     const workload = genAiWorkload(`redelivery-${randomUUID().slice(0, 8)}`, 30, 4);
-    await exportSpans(collector.otlpHttpEndpoint, workload.spans);
-    await waitUntilStored(clickhouse, admin, groupId, TOPIC, workload.label, workload.expected.spans, 60_000);
-    const processedBefore = await spansProcessed();
+    await exportSpans(stack.collector.otlpHttpEndpoint, workload.spans);
+    await stored(workload.label, workload.expected.spans);
+    const processedBefore = await stack.metricSum('spans_processed_total');
 
     // The records of this workload, as the collector wrote them, produced a second time.
     const traceIds = new Set(workload.spans.map((s) => s.spanContext().traceId));
@@ -103,30 +70,30 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('distributed pi
     const records = await readTopic(TOPIC, (rs) => rs.filter(isOurs).reduce((n, m) => n + spansOfExportRequest(m.value!).length, 0) >= sent);
     const ours = records.filter(isOurs);
     expect(ours.reduce((n, m) => n + spansOfExportRequest(m.value!).length, 0)).toBe(sent);
-    const producer = kafka.producer({ createPartitioner: collectorCompatiblePartitioner });
+    const producer = stack.kafka.producer({ createPartitioner: collectorCompatiblePartitioner });
     await producer.connect();
     await producer.send({ topic: TOPIC, acks: -1, messages: ours.map((m) => ({ key: m.key, value: m.value })) });
     await producer.disconnect();
 
-    await waitUntilStored(clickhouse, admin, groupId, TOPIC, workload.label, workload.expected.spans, 60_000);
+    await stored(workload.label, workload.expected.spans);
 
-    expect(await spansProcessed()).toBeGreaterThanOrEqual(processedBefore + sent);
-    expect(await storedTotals(clickhouse, workload.label)).toEqual(exactly(workload.expected));
+    expect(await stack.metricSum('spans_processed_total')).toBeGreaterThanOrEqual(processedBefore + sent);
+    expect(await storedTotals(stack.clickhouse, workload.label)).toEqual(exactly(workload.expected));
   }, 120_000);
 
   it('sends a poison record to the dead-letter topic with its origin, and its partition keeps flowing', async () => {
     const poison = Buffer.from(`not OTLP ${randomUUID()}`);
-    const producer = kafka.producer();
+    const producer = stack.kafka.producer();
     await producer.connect();
     // One in every partition, ahead of the next workload's records.
     await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: PARTITIONS }, (_, partition) => ({ key: 'poison', value: poison, partition })) });
     await producer.disconnect();
     const workload = genAiWorkload(`poison-${randomUUID().slice(0, 8)}`, 45, 3);
-    await exportSpans(collector.otlpHttpEndpoint, workload.spans);
+    await exportSpans(stack.collector.otlpHttpEndpoint, workload.spans);
 
-    await waitUntilStored(clickhouse, admin, groupId, TOPIC, workload.label, workload.expected.spans, 60_000);
+    await stored(workload.label, workload.expected.spans);
 
-    expect(await storedTotals(clickhouse, workload.label)).toEqual(exactly(workload.expected));
+    expect(await storedTotals(stack.clickhouse, workload.label)).toEqual(exactly(workload.expected));
     const letters = (await readTopic(KAFKA_TOPICS.DEAD_LETTER, (rs) => rs.filter((m) => m.value?.equals(poison)).length >= PARTITIONS)).filter((m) => m.value?.equals(poison));
     const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
     expect(letters.map((m) => header(m, DEAD_LETTER_HEADERS.PARTITION)).sort()).toEqual(['0', '1', '2']);
@@ -140,14 +107,14 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('distributed pi
 
   it('rebalances without loss or duplicates when a third processor joins during the load', async () => {
     const workload = genAiWorkload(`scale-out-${randomUUID().slice(0, 8)}`, 160, 5);
-    const load = exportSpans(collector.otlpHttpEndpoint, workload.spans, 110, 600);
+    const load = exportSpans(stack.collector.otlpHttpEndpoint, workload.spans, 110, 600);
     await new Promise((r) => setTimeout(r, 3_000));
-    const third = await startProcessor('processor-c');
+    const third = await stack.startProcessor('processor-c');
     await load;
 
-    await waitUntilStored(clickhouse, admin, groupId, TOPIC, workload.label, workload.expected.spans, 90_000);
+    await stored(workload.label, workload.expected.spans, 90_000);
 
-    expect(await storedTotals(clickhouse, workload.label)).toEqual(exactly(workload.expected));
+    expect(await storedTotals(stack.clickhouse, workload.label)).toEqual(exactly(workload.expected));
     expect(third.assignedPartitions()).toHaveLength(1);
     expect(await third.metric('flowtrace_processor_spans_processed_total')).toBeGreaterThan(0);
   }, 150_000);
