@@ -24,7 +24,9 @@ async function runIngest(flags: IngestFlags): Promise<void> {
   });
   const brokers = brokersSetting(flags.brokers);
   const topic = setting(flags.topic, FLOWTRACE_ENV.KAFKA_SPANS_TOPIC, KAFKA_TOPICS.SPANS).value;
-  const exporter = new KafkaOtlpExporter(createKafkaClient({ brokers, clientId: 'flowtrace-ingest' }), {
+  // Few, short retries: an OTLP client waiting on a request is better served by a quick 503.
+  const kafka = createKafkaClient({ brokers, clientId: 'flowtrace-ingest', retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 } });
+  const exporter = new KafkaOtlpExporter(kafka, {
     topic,
     maxRecordBytes: integerSetting(flags.maxRecordBytes, undefined, KAFKA_MAX_MESSAGE_BYTES, '--max-record-bytes', 1024),
   });

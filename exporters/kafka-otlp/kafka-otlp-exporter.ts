@@ -15,8 +15,14 @@ const ConfigSchema = z
     topic: z.string().min(1).default(KAFKA_TOPICS.SPANS),
     /** Largest record (the broker's message.max.bytes); larger traces are cut into several records. */
     maxRecordBytes: z.number().int().min(1024).default(KAFKA_MAX_MESSAGE_BYTES),
-    /** How long Kafka may take to acknowledge a request's records. */
+    /** How long the brokers may take to acknowledge a request's records. */
     ackTimeoutMs: z.number().int().positive().default(5_000),
+    /**
+     * How long export() waits in all, reconnecting included, before answering "unavailable".
+     * A send still running then may yet succeed: the client's retry then delivers the spans
+     * twice, which the processors' deduplication makes invisible.
+     */
+    deliveryTimeoutMs: z.number().int().positive().default(10_000),
     /** Retry-After sent to OTLP clients while Kafka does not acknowledge. */
     retryAfterSeconds: z.number().int().positive().default(5),
   })
@@ -56,16 +62,24 @@ export class KafkaOtlpExporter {
       throw new OtlpDecodeError('', `cannot split the request into Kafka records: ${(err as Error).message}`);
     }
     if (traces.length === 0) return 0;
+    const sent = this.producer.send({
+      topic: this.config.topic,
+      acks: -1,
+      timeout: this.config.ackTimeoutMs,
+      compression: CompressionTypes.None,
+      messages: traces.map((t) => ({ key: t.traceId, value: t.value })),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.config.deliveryTimeoutMs} ms`)), this.config.deliveryTimeoutMs);
+    });
     try {
-      await this.producer.send({
-        topic: this.config.topic,
-        acks: -1,
-        timeout: this.config.ackTimeoutMs,
-        compression: CompressionTypes.None,
-        messages: traces.map((t) => ({ key: t.traceId, value: t.value })),
-      });
+      await Promise.race([sent, deadline]);
     } catch (err) {
+      sent.catch(() => {}); // settled later or never; nobody is waiting any more
       throw new StorageUnavailableError(`Kafka did not acknowledge the spans: ${(err as Error).message}`, this.config.retryAfterSeconds);
+    } finally {
+      clearTimeout(timer);
     }
     return traces.length;
   }
