@@ -55,6 +55,22 @@ export interface LlmStepResult {
   savedCostUsd: string | null;
 }
 
+/**
+ * A retry or a move to a fallback target, announced as it happens (before the backoff wait
+ * or the fallback's first attempt). `attempt` is the 1-based number of the attempt that
+ * follows; targets are `provider/model`.
+ */
+export interface AttemptEvent {
+  kind: 'retry' | 'fallback';
+  attempt: number;
+  /** Backoff before the retry (retries only). */
+  delayMs?: number;
+  /** Failure reason of the attempt that was given up. */
+  reason: string;
+  from?: string;
+  to?: string;
+}
+
 /** What the graph run-time hands the llm runner for one step. */
 export interface StepContext {
   signal: AbortSignal;
@@ -63,6 +79,8 @@ export interface StepContext {
    * so guardrails (tokens, USD budget) can stop the run between attempts by throwing.
    */
   onUsage(usage: TokenUsage, costUsd: string | null): void;
+  /** Live progress: each retry and fallback while the step is still running. */
+  onAttempt?(event: AttemptEvent): void;
 }
 
 export interface LlmStepRunner {

@@ -21,7 +21,7 @@ export { registerTool } from './tools/registry.ts';
 export { ToolError, type ToolContext, type ToolFunction } from './tools/types.ts';
 export type { HttpGetConfigInput } from './tools/http-get.ts';
 export { FileCheckpointSaver } from './checkpoint/file-saver.ts';
-export type { LlmStepRunner, LlmStepRequest, LlmStepResult, StepContext } from './contracts.ts';
+export type { AttemptEvent, LlmStepRunner, LlmStepRequest, LlmStepResult, StepContext } from './contracts.ts';
 export { createLlmStepRunner } from './llm/index.ts';
 export { createProviders } from './providers/index.ts';
 export { FileResponseCache } from './cache/index.ts';

@@ -83,8 +83,8 @@ function allowHosts(flags: RunFlags): string[] {
 const PROGRESS: Partial<Record<RunEvent['kind'], (event: RunEvent) => string | undefined>> = {
   'step.status': ({ nodeId, payload }) =>
     payload.status === 'running' ? `▶ ${nodeId}` : `${payload.status === 'succeeded' ? '✓' : payload.status === 'skipped' ? '–' : '✗'} ${nodeId} ${payload.status}${payload.error ? `: ${String(payload.error)}` : ''}`,
-  retry: ({ nodeId, payload }) => `  ↻ ${nodeId}: ${payload.tool ? `retry ${String(payload.attempt)} (${String(payload.reason)})` : `${String(payload.retries)} retr${payload.retries === 1 ? 'y' : 'ies'}`}`,
-  fallback: ({ nodeId, payload }) => `  ⇢ ${nodeId}: fell back to ${JSON.stringify(payload.to)}`,
+  retry: ({ nodeId, payload }) => `  ↻ ${nodeId}: ${String(payload.reason)}, attempt ${String(payload.attempt)} in ${String(payload.delayMs)} ms`,
+  fallback: ({ nodeId, payload }) => `  ⇢ ${nodeId}: ${String(payload.from)} failed (${String(payload.reason)}), falling back to ${String(payload.to)}`,
   'cache.hit': ({ nodeId }) => `  ⚡ ${nodeId}: cache hit`,
   budget: ({ payload }) => `  $ soft budget passed: $${String(payload.spentUsd)} > $${String(payload.limitUsd)}`,
   guardrail: ({ payload }) => `  ⛔ ${String(payload.message)}`,

@@ -139,6 +139,7 @@ class LlmStepRunnerImpl implements LlmStepRunner {
             [FLOWTRACE_EVENT_ATTR.DELAY_MS]: waitMs,
             [FLOWTRACE_EVENT_ATTR.REASON]: error.reason,
           });
+          ctx.onAttempt?.({ kind: 'retry', attempt: attempt + 1, delayMs: waitMs, reason: error.reason });
           try {
             await sleep(waitMs, ctx.signal);
           } catch (err) {
@@ -147,11 +148,14 @@ class LlmStepRunnerImpl implements LlmStepRunner {
         }
       }
       if (!isLast) {
+        const from = label(target);
+        const to = label(targets[ti + 1]);
         step?.addEvent(FLOWTRACE_EVENT.FALLBACK, {
-          [FLOWTRACE_EVENT_ATTR.FROM]: label(target),
-          [FLOWTRACE_EVENT_ATTR.TO]: label(targets[ti + 1]),
+          [FLOWTRACE_EVENT_ATTR.FROM]: from,
+          [FLOWTRACE_EVENT_ATTR.TO]: to,
           [FLOWTRACE_EVENT_ATTR.REASON]: lastError!.reason,
         });
+        ctx.onAttempt?.({ kind: 'fallback', attempt: attempt + 1, from, to, reason: lastError!.reason });
       }
     }
     throw this.failure(lastError!, attempt, `every target failed (${targets.map(label).join(', ')})`);

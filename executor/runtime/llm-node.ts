@@ -50,14 +50,12 @@ export async function runLlmNode(node: LlmNode, run: NodeRun): Promise<NodeOutco
       run.meter.attempt(usage, costUsd);
       ctx.guard.addUsage(usage, costUsd);
     },
+    // Retries and fallbacks reach listeners while the step still runs, not when it ends.
+    onAttempt: ({ kind, ...payload }) => ctx.events.emit(kind, payload, origin),
   });
   if (result.cacheHit) {
     run.step.setAttribute(FLOWTRACE.CACHE_HIT, true);
     ctx.events.emit('cache.hit', { provider: result.provider, model: result.model, savedCostUsd: result.savedCostUsd }, origin);
-  }
-  if (result.retries > 0) ctx.events.emit('retry', { retries: result.retries, attempts: result.attempts }, origin);
-  if (result.fallbackUsed) {
-    ctx.events.emit('fallback', { from: request.target, to: { provider: result.provider, model: result.model } }, origin);
   }
   ctx.events.emit(
     'llm.response',

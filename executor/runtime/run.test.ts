@@ -247,8 +247,10 @@ describe('retries, fallbacks and cache', () => {
     expect(stepOf(summary, 'ask')).toMatchObject({ fallbackUsed: true, provider: 'anthropic', model: HAIKU });
     expect(summary.totals.fallbacks).toBe(1);
     expect(events.find((e) => e.kind === 'fallback')?.payload).toEqual({
-      from: { provider: 'openai', model: GPT },
-      to: { provider: 'anthropic', model: HAIKU },
+      attempt: 2,
+      from: `openai/${GPT}`,
+      to: `anthropic/${HAIKU}`,
+      reason: 'provider_error',
     });
     const step = one(await harness.captured.spans(), 'step ask');
     expect(step.events.map((e) => e.name)).toContain(FLOWTRACE_EVENT.FALLBACK);
