@@ -12,7 +12,7 @@ export type { SpanStore, StatementRequest, StatementResult, QueryFormat } from '
 export { StoreClosedError, StoreQueryError } from './store.ts';
 export { ChdbStore } from './chdb/chdb-store.ts';
 export { ClickHouseServerStore } from './clickhouse/clickhouse-server-store.ts';
-export { ClickHouseHttpInterface } from './http-interface/clickhouse-http-interface.ts';
+export { ClickHouseHttpInterface } from './http-interface/index.ts';
 export { readLiveServerInfo, removeServerInfo, serverInfoPath, writeServerInfo, type ServerInfo } from './server-info.ts';
 export { assertReadOnly, ReadOnlyViolation } from './sql-guard.ts';
 

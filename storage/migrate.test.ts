@@ -64,9 +64,9 @@ describe('migrate', () => {
   });
 
   it('applies only a newly added migration', async () => {
-    writeFileSync(join(migrationsDir, '050_notes.sql'), 'CREATE TABLE IF NOT EXISTS notes (id UInt8) ENGINE = MergeTree ORDER BY id;\n-- trailing comment; with a semicolon\n');
-    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([50]);
-    expect((await ledger()).map((r) => r.version)).toEqual([...shippedVersions, 50]);
+    writeFileSync(join(migrationsDir, '900_notes.sql'), 'CREATE TABLE IF NOT EXISTS notes (id UInt8) ENGINE = MergeTree ORDER BY id;\n-- trailing comment; with a semicolon\n');
+    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([900]);
+    expect((await ledger()).map((r) => r.version)).toEqual([...shippedVersions, 900]);
   });
 
   it('refuses an applied migration whose file changed, naming the file', async () => {
@@ -84,20 +84,20 @@ describe('migrate', () => {
   });
 
   it('does not record a failed migration, so a fixed file is applied on the next run', async () => {
-    const file = join(migrationsDir, '060_broken.sql');
+    const file = join(migrationsDir, '901_broken.sql');
     writeFileSync(file, 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\nCREATE TABLE oops (id Nope) ENGINE = Memory;\n');
-    await expect(migrate(runner, { migrations: loadMigrations(migrationsDir) })).rejects.toThrow(/^migration 060_broken\.sql failed: .*Nope/);
-    expect((await ledger()).map((r) => r.version)).not.toContain(60);
+    await expect(migrate(runner, { migrations: loadMigrations(migrationsDir) })).rejects.toThrow(/^migration 901_broken\.sql failed: .*Nope/);
+    expect((await ledger()).map((r) => r.version)).not.toContain(901);
     writeFileSync(file, 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\n');
-    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([60]);
+    expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([901]);
   });
 
   it('refuses a database that has a migration this code does not know', async () => {
-    rmSync(join(migrationsDir, '060_broken.sql'));
+    rmSync(join(migrationsDir, '901_broken.sql'));
     await expect(migrate(runner, { migrations: loadMigrations(migrationsDir) })).rejects.toThrow(
-      'the database has migration 60 (broken) applied, but no file for it exists in the migrations folder',
+      'the database has migration 901 (broken) applied, but no file for it exists in the migrations folder',
     );
-    writeFileSync(join(migrationsDir, '060_broken.sql'), 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\n');
+    writeFileSync(join(migrationsDir, '901_broken.sql'), 'CREATE TABLE IF NOT EXISTS fixed (id UInt8) ENGINE = MergeTree ORDER BY id;\n');
   });
 
   it('refuses badly named and duplicate migration files', () => {

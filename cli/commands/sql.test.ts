@@ -21,7 +21,7 @@ interface CliResult {
 }
 
 function flowtrace(...args: string[]): Promise<CliResult> {
-  const env = { ...process.env, FLOWTRACE_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, FLOWTRACE_HOME: home };
   delete env.FLOWTRACE_CLICKHOUSE_URL;
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, ...args], { cwd: root, env, timeout: 60_000 }, (err, stdout, stderr) => {

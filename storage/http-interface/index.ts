@@ -1,0 +1,1 @@
+export { ClickHouseHttpInterface, ClickHouseHttpInterfaceConfigSchema, type ClickHouseHttpInterfaceConfig } from './clickhouse-http-interface.ts';
