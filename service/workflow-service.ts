@@ -1,0 +1,81 @@
+// The workflow service: workflow CRUD and run scheduling, served with the read API on the
+// API port. Composition only; the parts are in workflows/ and scheduler/.
+import type { Router } from 'express';
+import type { SpanStore } from '../storage/store.ts';
+import { resolveWorkflowServiceConfig, type WorkflowServiceConfig } from './config.ts';
+import { openApiPaths, operationsRouter } from './http/operation.ts';
+import { checkpointsIn, createRunExecutor, type WorkflowRuntime } from './runtime.ts';
+import { RunScheduler } from './scheduler/run-scheduler.ts';
+import { RunStateStore, type RunRecord } from './scheduler/run-state-store.ts';
+import { runOperations } from './scheduler/routes.ts';
+import { seedDemoWorkflows } from './workflows/demos.ts';
+import type { GraphRules } from './workflows/graph.ts';
+import { workflowOperations } from './workflows/routes.ts';
+import { WorkflowStore } from './workflows/workflow-store.ts';
+
+export interface WorkflowServiceDeps {
+  /** Migrated storage (workflow_versions, workflow_runs). */
+  store: Pick<SpanStore, 'execute'>;
+  runtime: WorkflowRuntime;
+  config: WorkflowServiceConfig;
+  /** Project that gets the demo workflows (the embedded single-user project). */
+  defaultProjectId?: string;
+}
+
+/** Status of the runs this service scheduled, for the read API's run detail. */
+export interface ScheduledRuns {
+  /** The run's scheduler state (memory first, then storage); undefined for runs it did not start. */
+  get(projectId: string, runId: string): Promise<RunRecord | undefined>;
+  /** Resolves when the run finished or `timeoutMs` passed, with its state then. */
+  waitForEnd(projectId: string, runId: string, timeoutMs: number): Promise<RunRecord | undefined>;
+}
+
+export interface WorkflowService {
+  /** The workflow and run operations; mount it behind the API-key middleware (it reads res.locals.projectId). */
+  readonly router: Router;
+  /** OpenAPI paths of those operations, to merge into the API document. */
+  openApiPaths(): Record<string, Record<string, unknown>>;
+  readonly runs: ScheduledRuns;
+  /** Adds the demo workflows (first start) and queues the runs left unfinished by the last stop. */
+  start(): Promise<{ seeded: string[]; recovered: number }>;
+  /** Takes no more runs; running ones get the grace period, then continue at the next start. */
+  stop(): Promise<void>;
+  counts(): { queued: number; running: number };
+}
+
+export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowService {
+  const config = resolveWorkflowServiceConfig(deps.config);
+  const workflows = new WorkflowStore(deps.store);
+  const states = new RunStateStore(deps.store);
+  const rules: GraphRules = { limits: config.limits, maxGraphNodes: config.maxGraphNodes, tools: deps.runtime.tools };
+  const checkpoints = checkpointsIn(config.checkpointDir);
+  const scheduler = new RunScheduler(
+    {
+      states,
+      execute: createRunExecutor(deps.runtime, { checkpointDir: config.checkpointDir, limits: config.limits }),
+      specOf: async (projectId, workflowId, version) => (await workflows.get(projectId, workflowId, version))?.graph,
+      hasCheckpoint: checkpoints.has,
+      onInterrupted: (runId) => deps.runtime.spanFilter?.interrupt(runId),
+      onFinished: (runId) => {
+        checkpoints.remove(runId).catch((err: Error) => process.emitWarning(`flowtrace: checkpoints of run ${runId} not removed: ${err.message}`));
+      },
+    },
+    config,
+  );
+  const operations = [...workflowOperations(workflows, rules), ...runOperations(workflows, scheduler)];
+  return {
+    router: operationsRouter(operations, config.maxBodyBytes),
+    openApiPaths: () => openApiPaths(operations),
+    runs: {
+      get: (projectId, runId) => scheduler.get(projectId, runId),
+      waitForEnd: (projectId, runId, timeoutMs) => scheduler.waitForEnd(projectId, runId, timeoutMs),
+    },
+    async start() {
+      const seeded = config.seedDemos ? await seedDemoWorkflows(workflows, deps.defaultProjectId ?? 'default', rules) : [];
+      const recovered = await scheduler.recover();
+      return { seeded, recovered };
+    },
+    stop: () => scheduler.stop(),
+    counts: () => scheduler.counts(),
+  };
+}
