@@ -1,13 +1,23 @@
 // `flowtrace process`: the processors as a Kafka consumer-group member (DESIGN.md §1). Records
-// from the spans topic run through the same processor chain as `flowtrace up`, are inserted
-// into the store with a deduplication token named after their offset range, published to the
-// enriched topic for the live tail, and only then committed (ingest/kafka does the ordering).
+// from the spans topic run through the same processor chain as `flowtrace up` and are inserted
+// into the store; the source commits a range only once its insert resolved (ingest/kafka).
+// Ranges of several partitions that are ready together share one insert (group commit, as in
+// the embedded pipeline): an insert costs the engine about as much for ten spans as for a
+// thousand. Partitions are spread over a few insert lanes that run concurrently, as a single
+// insert stream leaves the engine's cores idle. The insert's deduplication token
+// is derived from the ranges' `topic:partition:first-last` names, so retrying the same group
+// is a no-op; a redelivery grouped differently is made invisible by the (TraceId, SpanId)
+// ReplacingMergeTree backstop the views read with FINAL. Stored spans are then published to
+// the enriched topic for the live tail.
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { EnrichedSpanPublisher, type EnrichedSpanPublisherConfig } from '../../exporters/kafka-enriched/index.ts';
 import { KafkaSpanSource, type KafkaSpanSourceConfig, type RetriedStep, type SourceBatch, type SourceObserver } from '../../ingest/kafka/index.ts';
 import { createProcessorChain, type ProcessorChain, type ProcessorChainConfig } from '../../processors/chain.ts';
 import type { SpanStore } from '../../storage/store.ts';
+import type { EnrichedSpan } from '../../core/span.ts';
+import { GroupCommitWriter } from '../group-commit/group-commit-writer.ts';
+import { MeteredStore } from './metered-store.ts';
 import { MetricsServer } from './metrics-server.ts';
 import { ProcessorMetrics } from './processor-metrics.ts';
 
@@ -18,6 +28,12 @@ const ConfigSchema = z
     chain: z.custom<ProcessorChainConfig>((v) => typeof v === 'object' && v !== null).default({}),
     /** Where GET /metrics is served; false for none. */
     metrics: z.union([z.literal(false), z.object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) }).strict()]).default({}),
+    /** Spans per insert when ranges of several partitions are grouped (one larger range goes alone). */
+    insertMaxSpans: z.number().int().positive().default(50_000),
+    /** How long a range waits for ranges of other partitions before an idle lane inserts it. */
+    insertDelayMs: z.number().int().min(0).default(10),
+    /** Inserts running at once; partition p writes through lane p mod insertLanes. */
+    insertLanes: z.number().int().positive().default(2),
     /** Interval of the lag log line; 0 for none. */
     lagLogIntervalMs: z.number().int().min(0).default(10_000),
   })
@@ -41,19 +57,24 @@ export class DistributedProcessor {
   private readonly source: KafkaSpanSource;
   private readonly publisher: EnrichedSpanPublisher;
   private readonly chain: ProcessorChain;
-  private readonly store: SpanStore;
+  private readonly lanes: GroupCommitWriter[];
   private readonly log: (line: string) => void;
   private metricsServer: MetricsServer | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
+  private publishing: Promise<void> = Promise.resolve();
 
   constructor(deps: DistributedProcessorDeps, config: DistributedProcessorConfig) {
     this.config = ConfigSchema.parse(config);
-    this.store = deps.store;
     this.log = deps.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.chain = createProcessorChain(this.config.chain);
     this.publisher = new EnrichedSpanPublisher(deps.kafka, this.config.enriched);
     this.source = new KafkaSpanSource(deps.kafka, this.config.source, (batch) => this.write(batch), this.observer());
     this.metrics = new ProcessorMetrics(this.source.config.topic, () => this.source.lag());
+    const { insertMaxSpans, insertDelayMs, insertLanes } = this.config;
+    const store = new MeteredStore(deps.store, this.metrics);
+    // The source holds at most `concurrency` ranges at once; the bound only guards memory.
+    const laneConfig = { maxBatchSpans: insertMaxSpans, maxBatchDelayMs: insertDelayMs, maxQueuedSpans: Math.max(insertMaxSpans, this.source.config.maxBatchSpans) * 4 };
+    this.lanes = Array.from({ length: insertLanes }, () => new GroupCommitWriter(store, laneConfig, (spans) => this.publish(spans)));
   }
 
   /** Starts the metrics endpoint, connects and joins the group. Resolves with the metrics URL. */
@@ -75,29 +96,31 @@ export class DistributedProcessor {
   async stop(): Promise<void> {
     clearInterval(this.lagTimer);
     await this.source.stop();
+    await Promise.all(this.lanes.map((lane) => lane.close()));
+    await this.publishing;
     await this.publisher.stop().catch(() => {});
     await this.metricsServer?.stop();
   }
 
-  /** Stores a batch (retried by the source until it resolves), then tells the live tail. */
+  /** Stores a range's spans; resolves once they are durable (the source retries until it does). */
   private async write(batch: SourceBatch): Promise<void> {
     if (batch.spans.length === 0) return;
-    const enriched = this.chain.process(batch.spans);
-    const stopTimer = this.metrics.insertSeconds.startTimer();
-    try {
-      await this.store.insertSpans(enriched, batch.dedupToken);
-    } catch (err) {
-      this.metrics.insertFailures.inc();
-      throw err;
-    }
-    stopTimer();
-    this.metrics.inserts.inc();
-    // The tail is a live view; ClickHouse already has the spans, so a failure here must not
-    // hold the partition back.
-    await this.publisher.publish(enriched).catch((err: Error) => {
-      this.metrics.enrichedFailures.inc();
-      this.log(`process: spans stored but not published to ${this.publisher.topic}: ${err.message}`);
-    });
+    const lane = this.lanes[batch.partition % this.lanes.length]!;
+    await lane.write(this.chain.process(batch.spans), batch.dedupToken);
+  }
+
+  /**
+   * Tells the live tail about stored spans, in commit order. The tail is a live view and
+   * ClickHouse already has the spans, so this never holds a partition back: a failure is
+   * counted and logged.
+   */
+  private publish(spans: EnrichedSpan[]): void {
+    this.publishing = this.publishing.then(() =>
+      this.publisher.publish(spans).catch((err: Error) => {
+        this.metrics.enrichedFailures.inc();
+        this.log(`process: spans stored but not published to ${this.publisher.topic}: ${err.message}`);
+      }),
+    );
   }
 
   private observer(): SourceObserver {

@@ -115,7 +115,7 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('flowtrace inge
     const response = await fetch(`${endpoint}/v1/traces`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JsonTraceSerializer.serializeRequest(workload.spans),
+      body: Buffer.from(JsonTraceSerializer.serializeRequest(workload.spans)!),
     });
     expect(response.status).toBe(200);
 
@@ -125,7 +125,7 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('flowtrace inge
   }, 60_000);
 
   it('answers 503 with Retry-After while Kafka is down, and 200 again once it is back', async () => {
-    const body = () => JsonTraceSerializer.serializeRequest(genAiWorkload(`ingest-outage-${randomUUID().slice(0, 8)}`, 1, 1).spans);
+    const body = () => Buffer.from(JsonTraceSerializer.serializeRequest(genAiWorkload(`ingest-outage-${randomUUID().slice(0, 8)}`, 1, 1).spans)!);
     const post = () => fetch(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body() });
     await broker.stop();
     try {

@@ -11,6 +11,7 @@ import { DEAD_LETTER_HEADERS } from '../../ingest/kafka/index.ts';
 import { spansOfExportRequest } from '../support/otlp-wire.ts';
 import { skipWithoutRealComponents } from '../support/real-components.ts';
 import { exportSpans, genAiWorkload } from './support/genai-workload.ts';
+import { waitForBalancedGroup } from './support/processors.ts';
 import { PARTITIONS, SPANS_TOPIC as TOPIC, startDistributedStack, type DistributedStack } from './support/stack.ts';
 import { exactly, storedTotals, waitUntilStored } from './support/totals.ts';
 
@@ -106,11 +107,16 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('distributed pi
   }, 120_000);
 
   it('rebalances without loss or duplicates when a third processor joins during the load', async () => {
-    const workload = genAiWorkload(`scale-out-${randomUUID().slice(0, 8)}`, 160, 5);
-    const load = exportSpans(stack.collector.otlpHttpEndpoint, workload.spans, 110, 600);
-    await new Promise((r) => setTimeout(r, 3_000));
-    const third = await stack.startProcessor('processor-c');
-    await load;
+    const workload = genAiWorkload(`scale-out-${randomUUID().slice(0, 8)}`, 240, 5);
+    const half = Math.floor(workload.spans.length / 2);
+    // The third instance starts while the first half streams in (~8 s); the second half is
+    // sent once it has its partition, so it certainly takes part.
+    const [third] = await Promise.all([
+      stack.startProcessor('processor-c'),
+      exportSpans(stack.collector.otlpHttpEndpoint, workload.spans.slice(0, half), 110, 500),
+    ]);
+    await waitForBalancedGroup(stack.processors, PARTITIONS, 60_000);
+    await exportSpans(stack.collector.otlpHttpEndpoint, workload.spans.slice(half), 110, 200);
 
     await stored(workload.label, workload.expected.spans, 90_000);
 

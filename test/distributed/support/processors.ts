@@ -11,7 +11,8 @@ export interface ProcessorOptions {
   brokers: string;
   clickhouseUrl: string;
   groupId: string;
-  priceOverrideFile: string;
+  /** Model prices that override the bundled ones (none by default). */
+  priceOverrideFile?: string;
   /** Group session timeout: how soon a killed instance's partitions move. Default 6 s (the broker's minimum). */
   sessionTimeoutMs?: number;
   extraArgs?: string[];
@@ -35,7 +36,7 @@ export class ProcessorInstance {
       '--brokers', options.brokers,
       '--clickhouse-url', options.clickhouseUrl,
       '--group', options.groupId,
-      '--price-overrides', options.priceOverrideFile,
+      ...(options.priceOverrideFile ? ['--price-overrides', options.priceOverrideFile] : []),
       '--metrics-port', String(metricsPort),
       '--session-timeout', String(options.sessionTimeoutMs ?? 6_000),
       '--lag-log-interval', '2',

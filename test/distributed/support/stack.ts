@@ -31,13 +31,28 @@ export interface DistributedStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Creates a topic, retrying while the broker still settles (just after start-up its metadata
+ * can briefly answer UNKNOWN_TOPIC_OR_PARTITION while waiting for the leaders).
+ */
+export async function createTopic(broker: KafkaBroker, name: string, partitions: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await broker.createTopic(name, partitions);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 /** Starts everything, with `processorCount` processors that have split the partitions between them. */
 export async function startDistributedStack(processorCount: number): Promise<DistributedStack> {
   const workDir = mkdtempSync(join(tmpdir(), 'flowtrace-distributed-'));
   const priceOverrideFile = join(workDir, 'prices.json');
   writePriceOverrides(priceOverrideFile);
   const [broker, clickhouse] = await Promise.all([startKafkaBroker(), startClickHouseHarness()]);
-  await broker.createTopic(SPANS_TOPIC, PARTITIONS);
+  await createTopic(broker, SPANS_TOPIC, PARTITIONS);
   const kafka = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'distributed-test', log: () => {} });
   const admin = kafka.admin();
   await admin.connect();
