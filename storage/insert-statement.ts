@@ -35,7 +35,12 @@ export function parseInsertStatement(sql: string): InsertStatement | undefined {
   if (punct('(')) {
     columns = [];
     do {
-      const column = name();
+      let column = name();
+      // Nested columns are named with a dot: `Events.Timestamp`.
+      while (column !== undefined && punct('.')) {
+        const part = name();
+        column = part === undefined ? undefined : `${column}.${part}`;
+      }
       if (column === undefined) return undefined;
       columns.push(column);
     } while (punct(','));

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { EnrichedSpan } from '../../core/span.ts';
 import { parseInsertStatement } from '../insert-statement.ts';
 import { migrate, sqlString, storeRunner } from '../migrate.ts';
-import { serializeSpans } from '../rows.ts';
+import { insertSettings, serializeSpans } from '../rows.ts';
 import { OperationTracker } from '../operation-tracker.ts';
 import {
   StoreClosedError,
@@ -62,14 +62,10 @@ export class ChdbStore implements SpanStore {
     if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
     if (spans.length === 0) return this.track(async () => {});
     return this.track(async () => {
-      const rows = serializeSpans(spans);
-      // Deduplication is per table, so both inserts can carry the same token. The
-      // materialized view feeding otel_traces_trace_id_ts is deduplicated with them.
-      const settings = { insert_deduplication_token: dedupToken, deduplicate_blocks_in_dependent_materialized_views: 1 };
-      await Promise.all([
-        this.session.insert({ table: 'otel_traces', values: rows.traces, format: 'JSONEachRow', settings }),
-        this.session.insert({ table: 'span_facts', values: rows.facts, format: 'JSONEachRow', settings }),
-      ]);
+      const settings = insertSettings(dedupToken);
+      await Promise.all(
+        serializeSpans(spans).map(({ table, columns, format, rows }) => this.session.insert({ table, columns, format, values: rows, settings })),
+      );
     });
   }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { EnrichedSpan } from '../../core/span.ts';
 import { migrate, storeRunner } from '../migrate.ts';
 import { OperationTracker } from '../operation-tracker.ts';
-import { serializeSpans } from '../rows.ts';
+import { insertSettings, insertStatement, serializeSpans } from '../rows.ts';
 import { StoreQueryError, type QueryFormat, type SpanStore, type StatementRequest, type StatementResult } from '../store.ts';
 
 export const ClickHouseServerConfigSchema = z
@@ -58,13 +58,8 @@ export class ClickHouseServerStore implements SpanStore {
     if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
     if (spans.length === 0) return this.track(async () => {});
     return this.track(async () => {
-      const rows = serializeSpans(spans);
-      // Deduplication is per table, so both inserts carry the same token.
-      const settings = { insert_deduplication_token: dedupToken, deduplicate_blocks_in_dependent_materialized_views: '1' };
-      await Promise.all([
-        this.run({ sql: 'INSERT INTO otel_traces FORMAT JSONEachRow', data: rows.traces, settings }),
-        this.run({ sql: 'INSERT INTO span_facts FORMAT JSONEachRow', data: rows.facts, settings }),
-      ]);
+      const settings = insertSettings(dedupToken);
+      await Promise.all(serializeSpans(spans).map((rows) => this.run({ sql: insertStatement(rows), data: rows.rows, settings })));
     });
   }
 
