@@ -96,6 +96,16 @@ export function checkpointsIn(dir: string): { has(runId: string): Promise<boolea
   const saver = new FileCheckpointSaver(dir);
   return {
     has: async (runId) => (await saver.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } })) !== undefined,
-    remove: (runId) => saver.deleteThread(runId),
+    // A cancelled run's last pending-write file may still be landing: try again briefly.
+    remove: async (runId) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await saver.deleteThread(runId);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 5) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    },
   };
 }

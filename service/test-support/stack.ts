@@ -1,0 +1,102 @@
+// The workflow service as `flowtrace up` runs it, for tests and the benchmark: the embedded
+// engine (chdb) under a home directory, the OTLP/HTTP receiver → processor chain → group
+// commit → in-process bus, the read API + SSE + live page with the workflow service mounted,
+// and the service's runs sending their spans to that receiver. Providers are whatever the
+// caller points at (the provider simulator). Test support only.
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ApiKeyAuthenticator } from '../../tail/auth/api-key-auth.ts';
+import { getRun } from '../../tail/api/run-queries.ts';
+import { runDetail } from '../scheduler/run-detail.ts';
+import { join } from 'node:path';
+import { OtlpHttpReceiver } from '../../ingest/otlp-http/index.ts';
+import { InProcessSpanBus } from '../../pipeline/bus/span-bus.ts';
+import { GroupCommitWriter } from '../../pipeline/group-commit/group-commit-writer.ts';
+import type { ProvidersConfig } from '../../executor/providers/index.ts';
+import { createProcessorChain } from '../../processors/chain.ts';
+import { ChdbStore } from '../../storage/chdb/chdb-store.ts';
+import { createTailServer } from '../../tail/server.ts';
+import type { WorkflowServiceConfig } from '../config.ts';
+import { createWorkflowRuntime, type WorkflowRuntime } from '../runtime.ts';
+import { createWorkflowService, type WorkflowService } from '../workflow-service.ts';
+
+export interface ServiceStackOptions {
+  /** Data, checkpoints and the response cache go under it. */
+  home: string;
+  providers: ProvidersConfig;
+  service?: Partial<WorkflowServiceConfig>;
+  /** API port (default 0: any free port). */
+  apiPort?: number;
+  /** Use the exact-match response cache (default off, so every run calls the providers). */
+  cache?: boolean;
+}
+
+export interface ServiceStack {
+  baseUrl: string;
+  store: ChdbStore;
+  service: WorkflowService;
+  runtime: WorkflowRuntime;
+  /** Like SIGTERM: runs get the grace period, spans are flushed and committed, storage closes. */
+  stop(): Promise<void>;
+}
+
+export async function startServiceStack(options: ServiceStackOptions): Promise<ServiceStack> {
+  mkdirSync(options.home, { recursive: true });
+  const store = new ChdbStore({ dataDir: join(options.home, 'data') });
+  await store.migrate();
+  const chain = createProcessorChain();
+  const bus = new InProcessSpanBus();
+  const writer = new GroupCommitWriter(store, { maxQueuedSpans: 200_000, maxBatchSpans: 20_000, maxBatchDelayMs: 20 }, (spans) => bus.publish(spans));
+  const receiver = new OtlpHttpReceiver({ port: 0 }, (batch) => writer.write(chain.process(batch.spans), batch.dedupKey));
+  const otlp = await receiver.start();
+  const runtime = createWorkflowRuntime({
+    otlpEndpoint: `http://127.0.0.1:${otlp.port}`,
+    providers: options.providers,
+    cacheDir: options.cache ? join(options.home, 'cache') : undefined,
+    env: {},
+  });
+  const service = createWorkflowService({
+    store,
+    runtime,
+    config: { checkpointDir: join(options.home, 'checkpoints'), ...options.service },
+  });
+  const tail = createTailServer({ store, bus, config: { host: '127.0.0.1', port: 0 } });
+  await service.start();
+  await tail.start();
+  // Until the read API mounts the service itself: the service's router in front of it.
+  const app = express();
+  app.use('/api', new ApiKeyAuthenticator([], 'default').middleware());
+  app.use(service.router);
+  app.get('/api/runs/:runId', async (req, res, next) => {
+    try {
+      const projectId = res.locals.projectId as string;
+      const detail = runDetail(await getRun(store, projectId, req.params.runId), await service.runs.get(projectId, req.params.runId));
+      if (detail === undefined) next();
+      else res.json(detail);
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.use(tail.app);
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(options.apiPort ?? 0, '127.0.0.1', resolve));
+  const api = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${api.port}`,
+    store,
+    service,
+    runtime,
+    async stop() {
+      await service.stop();
+      await runtime.telemetry.shutdown();
+      await receiver.stop();
+      await writer.close();
+      await tail.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+    },
+  };
+}
