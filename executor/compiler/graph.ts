@@ -9,7 +9,7 @@
 // sibling failed, the run was cancelled), and on resume counts that task as done, so a
 // join behind a static barrier edge would never fire. Deciding from the recorded steps
 // makes a resumed run continue correctly whatever trigger writes were lost.
-import { END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { Command, END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type { WorkflowPlan } from './plan.ts';
 import { RunState, type RunStateUpdate, type RunStateValue, type StepSummary } from './state.ts';
@@ -22,7 +22,8 @@ export type NodeExecutor = (nodeId: string, state: RunStateValue, config: LangGr
 
 export interface CompileOptions {
   parallel: boolean;
-  checkpointer: BaseCheckpointSaver;
+  /** None: the run is not checkpointed (it cannot be resumed). */
+  checkpointer?: BaseCheckpointSaver;
   /** Told about each node the scheduler records as skipped. */
   onSkipped(step: StepSummary): void;
 }
@@ -31,11 +32,20 @@ export function compileWorkflow(plan: WorkflowPlan, execute: NodeExecutor, optio
   // LangGraph's builder types track node names as literal types; a generated graph has
   // arbitrary names, so it is built through the untyped surface.
   const graph = new StateGraph(RunState) as unknown as StateGraph<typeof RunState.spec, RunStateValue, RunStateUpdate, string>;
-  graph.addNode(SCHEDULER, (state: RunStateValue): RunStateUpdate => {
-    const { skipped } = plan.schedule(state.steps, options.parallel);
-    for (const step of skipped) options.onSkipped(step);
-    return { steps: Object.fromEntries(skipped.map((step) => [step.nodeId, step])) };
-  });
+  // The scheduler records the skips and routes in one go (a Command): a conditional edge
+  // would re-read the whole state after the node, which costs a channel copy per superstep.
+  graph.addNode(
+    SCHEDULER,
+    (state: RunStateValue) => {
+      const { skipped, ready } = plan.schedule(state.steps, options.parallel);
+      for (const step of skipped) options.onSkipped(step);
+      return new Command({
+        update: { steps: Object.fromEntries(skipped.map((step) => [step.nodeId, step])) },
+        goto: ready.length ? ready : END,
+      });
+    },
+    { ends: [...plan.order, END] },
+  );
   for (const id of plan.order) {
     graph.addNode(id, (state: RunStateValue, config: LangGraphRunnableConfig) =>
       // A node already recorded (a resumed run) is never run twice.
@@ -44,11 +54,6 @@ export function compileWorkflow(plan: WorkflowPlan, execute: NodeExecutor, optio
     graph.addEdge(id, SCHEDULER);
   }
   graph.addEdge(START, SCHEDULER);
-  // Reads the state including the scheduler's own skip records.
-  graph.addConditionalEdges(SCHEDULER, (state: RunStateValue) => {
-    const { ready } = plan.schedule(state.steps, options.parallel);
-    return ready.length ? ready : END;
-  }, [...plan.order, END]);
   return graph.compile({ checkpointer: options.checkpointer });
 }
 

@@ -17,17 +17,18 @@ export function topologicalOrder(nodes: readonly WorkflowNode[], edges: readonly
   const indegree = new Map(nodes.map((node) => [node.id, 0]));
   for (const edge of edges) indegree.set(edge.to, (indegree.get(edge.to) ?? 0) + 1);
   const position = new Map(nodes.map((node, index) => [node.id, index]));
+  const children = new Map<string, string[]>(nodes.map((node) => [node.id, []]));
+  for (const edge of edges) children.get(edge.from)?.push(edge.to);
   const ready = nodes.filter((node) => indegree.get(node.id) === 0).map((node) => node.id);
   const order: string[] = [];
   while (ready.length) {
     ready.sort((a, b) => position.get(a)! - position.get(b)!);
     const id = ready.shift()!;
     order.push(id);
-    for (const edge of edges) {
-      if (edge.from !== id) continue;
-      const remaining = indegree.get(edge.to)! - 1;
-      indegree.set(edge.to, remaining);
-      if (remaining === 0) ready.push(edge.to);
+    for (const to of children.get(id) ?? []) {
+      const remaining = indegree.get(to)! - 1;
+      indegree.set(to, remaining);
+      if (remaining === 0) ready.push(to);
     }
   }
   if (order.length !== nodes.length) throw new Error('workflow graph has a cycle (validate it first)');
@@ -91,7 +92,8 @@ export class WorkflowPlan {
    * evaluate makes the node ready, so it fails as a step with that error.
    */
   schedule(steps: Record<string, StepSummary>, parallel: boolean): { skipped: StepSummary[]; ready: string[] } {
-    const settled = { ...steps };
+    // Runs after every superstep: the state is copied only when a node gets skipped.
+    let settled = steps;
     const skipped: StepSummary[] = [];
     const ready: string[] = [];
     for (const id of this.order) {
@@ -108,6 +110,7 @@ export class WorkflowPlan {
         if (!parallel) break;
       } else {
         const record = skippedStep(this.node(id), activation.reason);
+        if (settled === steps) settled = { ...steps };
         settled[id] = record;
         skipped.push(record);
       }

@@ -3,7 +3,6 @@
 // fails or is cancelled still resolves (status says so); only a run that cannot start
 // (invalid workflow or inputs, a resume without checkpoint) rejects.
 import { createHash, randomUUID } from 'node:crypto';
-import { MemorySaver } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
 import type { FailureReason } from '../../core/span.ts';
@@ -83,7 +82,7 @@ interface Prepared {
   runId: string;
   maxima: LimitMaxima;
   tools: ToolRegistry;
-  checkpointer: BaseCheckpointSaver;
+  checkpointer: BaseCheckpointSaver | undefined;
 }
 
 function prepare(specOrDocument: unknown, options: RunWorkflowOptions): Prepared {
@@ -97,13 +96,18 @@ function prepare(specOrDocument: unknown, options: RunWorkflowOptions): Prepared
   if (!options.runner && validated.spec.nodes.some((node) => node.type === 'llm')) {
     throw new TypeError("the workflow has llm nodes: pass an LlmStepRunner as option 'runner' (createLlmStepRunner)");
   }
-  const checkpointer =
-    options.checkpointer ?? (options.checkpointDir ? new FileCheckpointSaver(options.checkpointDir) : new MemorySaver());
+  // Without a place to keep them, checkpoints could never be read back (nothing can resume
+  // the run), so none are taken: they cost a state copy at every superstep.
+  const checkpointer = options.checkpointer ?? (options.checkpointDir ? new FileCheckpointSaver(options.checkpointDir) : undefined);
   return { spec: validated.spec, runId, maxima, tools, checkpointer };
 }
 
 /** The state an earlier attempt of the run left, checked against this workflow; undefined for a new run. */
 async function priorState(graph: CompiledWorkflow, prepared: Prepared, resume: boolean): Promise<RunStateValue | undefined> {
+  if (!prepared.checkpointer) {
+    if (resume) throw new RunIdError(`no checkpoint for run '${prepared.runId}' to resume (runs are checkpointed only with checkpointDir or a checkpointer)`);
+    return undefined;
+  }
   const snapshot = await graph.getState({ configurable: { thread_id: prepared.runId } });
   const exists = snapshot.config.configurable?.checkpoint_id !== undefined;
   if (!resume) {
