@@ -8,6 +8,7 @@ import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { ExportTraceServiceRequest } from '../otlp/schema.ts';
 import { startKafkaBroker, type KafkaBroker } from '../../test/support/kafka-broker.ts';
 import { skipWithoutRealComponents } from '../../test/support/real-components.ts';
+import { createTopic } from '../../test/distributed/support/stack.ts';
 import { createKafkaClient } from './client.ts';
 import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
 import { KafkaSpanSource, type BatchWriter } from './kafka-span-source.ts';
@@ -72,7 +73,7 @@ describe.skipIf(skipWithoutRealComponents('kafka'))('KafkaSpanSource', () => {
   /** A fresh topic holding `values` in partition 0 (in order), and a group name for it. */
   async function topicWith(values: Array<Buffer | null>): Promise<{ topic: string; groupId: string }> {
     const topic = `spans-${randomUUID()}`;
-    await broker.createTopic(topic, 1);
+    await createTopic(broker, topic, 1);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'k', value, partition: 0 })) });

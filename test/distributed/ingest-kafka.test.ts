@@ -16,6 +16,7 @@ import { spansOfExportRequest } from '../support/otlp-wire.ts';
 import { ManagedProcess, waitUntilReady } from '../support/process.ts';
 import { REPO_ROOT, skipWithoutRealComponents } from '../support/real-components.ts';
 import { exportSpans, genAiWorkload } from './support/genai-workload.ts';
+import { createTopic } from './support/stack.ts';
 
 const DIRECT_TOPIC = 'otlp_spans_direct';
 
@@ -38,7 +39,8 @@ describe.skipIf(skipWithoutRealComponents('kafka', 'collector'))('flowtrace inge
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'flowtrace-ingest-kafka-'));
     broker = await startKafkaBroker();
-    await Promise.all([broker.createTopic(KAFKA_TOPICS.SPANS, 3), broker.createTopic(DIRECT_TOPIC, 3)]);
+    await createTopic(broker, KAFKA_TOPICS.SPANS, 3);
+    await createTopic(broker, DIRECT_TOPIC, 3);
     kafka = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'ingest-test', log: () => {} });
     collector = await startCollector({ kafkaBrokers: broker.bootstrap });
     const logFile = join(workDir, 'ingest.log');
