@@ -225,9 +225,9 @@ describe('limits through the embedded pipeline', () => {
   const inputs = () => ({ notes: `Limit notes ${randomUUID()}.` });
 
   it.each([
-    ['maxTokens', (spec: WorkflowSpec) => void (spec.limits = { ...spec.limits, maxTokens: 20 }), 'limit_exceeded'],
-    ['maxNodes', (spec: WorkflowSpec) => void (spec.limits = { ...spec.limits, maxNodes: 2 }), 'limit_exceeded'],
-    ['budget.hardUsd', (spec: WorkflowSpec) => void (spec.budget = { hardUsd: 0.000001 }), 'budget_exceeded'],
+    ['maxTokens', (spec: WorkflowSpec): void => { spec.limits = { ...spec.limits, maxTokens: 20 }; }, 'limit_exceeded'],
+    ['maxNodes', (spec: WorkflowSpec): void => { spec.limits = { ...spec.limits, maxNodes: 2 }; }, 'limit_exceeded'],
+    ['budget.hardUsd', (spec: WorkflowSpec): void => { spec.budget = { hardUsd: 0.000001 }; }, 'budget_exceeded'],
   ] as const)('fails the run when %s is passed, with the reason stored on the run', async (_limit, patch, reason) => {
     const { summary, run, provider } = await runStored(await limited(patch), { inputs: inputs() });
     expect(summary).toMatchObject({ status: 'failed', failureReason: reason });
