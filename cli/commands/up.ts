@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../../core/config.ts';
+import { runDemo, simulatorPortFromEnv } from '../../executor/demo/index.ts';
 import { startEmbeddedPipeline, type EmbeddedPipeline } from '../../pipeline/embedded.ts';
 import { parsePort } from '../options.ts';
 
@@ -10,6 +11,7 @@ interface UpOptions {
   apiPort?: number;
   clickhousePort?: number;
   project?: string;
+  demo?: boolean;
 }
 
 function overridesFrom(opts: UpOptions): ConfigInput {
@@ -60,6 +62,14 @@ export async function runUp(opts: UpOptions, extra?: (pipeline: EmbeddedPipeline
   });
 }
 
+/** `--demo`: once the pipeline is up, the provider simulator and the demo runs (executor/demo). */
+function demo(opts: UpOptions): (pipeline: EmbeddedPipeline) => Promise<() => Promise<void>> {
+  // Settings are checked before anything starts.
+  const simulatorPort = simulatorPortFromEnv();
+  const { home } = loadConfig({ file: opts.config, overrides: overridesFrom(opts) });
+  return async (pipeline) => (await runDemo({ endpoints: pipeline.endpoints, home, simulatorPort })).stop;
+}
+
 export function register(program: Command): void {
   program
     .command('up')
@@ -70,5 +80,6 @@ export function register(program: Command): void {
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', parsePort)
     .option('--api-port <port>', 'API, SSE and live page port (default 8787)', parsePort)
     .option('--clickhouse-port <port>', 'ClickHouse HTTP interface port (default 8123)', parsePort)
-    .action((opts: UpOptions) => runUp(opts));
+    .option('--demo', 'also start the provider simulator (FLOWTRACE_SIMULATOR_PORT, default 4010) and run the demo workflows: a retry, a fallback, a cache hit')
+    .action((opts: UpOptions) => runUp(opts, opts.demo ? demo(opts) : undefined));
 }
