@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { z } from 'zod/v4';
 import type { FlowTraceConfig } from '../core/config.ts';
+import { limitMaximaFromEnv } from '../executor/guardrails/config.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -62,9 +63,9 @@ const ENV_SETTINGS: ReadonlyArray<[string, 'concurrency' | 'maxQueuedRuns' | 'ma
   ['FLOWTRACE_SHUTDOWN_GRACE_MS', 'shutdownGraceMs'],
 ];
 
-/** The service configuration of a FlowTrace process: checkpoints under its home, overrides from the environment. */
+/** The service configuration of a FlowTrace process: checkpoints under its home, limits and overrides from the environment. */
 export function workflowServiceConfigFrom(config: Pick<FlowTraceConfig, 'home'>, env: NodeJS.ProcessEnv = process.env): WorkflowServiceConfig {
-  const settings: WorkflowServiceConfig = { checkpointDir: join(config.home, 'checkpoints') };
+  const settings: WorkflowServiceConfig = { checkpointDir: join(config.home, 'checkpoints'), limits: limitMaximaFromEnv(env) };
   for (const [name, key] of ENV_SETTINGS) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') continue;

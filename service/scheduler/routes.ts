@@ -17,6 +17,8 @@ import { IdempotencyKeyReuseError, QueueFullError, SchedulerStoppedError, type R
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Longest long poll. */
+export const MAX_WAIT_MS = 60_000;
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -137,6 +139,24 @@ export function runOperations(workflows: WorkflowStore, scheduler: RunScheduler)
         if (result.outcome === 'unknown') throw new HttpError(404, `run "${params.runId}" not found among the runs this service started`);
         if (result.outcome === 'finished') throw new HttpError(409, `run "${params.runId}" already finished (${result.run.status})`);
         return scheduledRunView(result.run);
+      },
+    }),
+    defineOperation({
+      method: 'get',
+      path: '/api/workflows/:id/runs/:runId',
+      operationId: 'getWorkflowRun',
+      tag: 'runs',
+      summary: "The scheduler's record of a run: status and times (no spans needed)",
+      description:
+        'Cheap to poll: answered from memory for recent runs. With `wait`, answers as soon as the run finishes or after `wait` ms ' +
+        '(long poll). The run\'s trace and totals are at /api/runs/{runId}.',
+      params: workflowIdParams.extend({ runId: text('Run id.') }),
+      query: z.object({ wait: integer('Wait up to this many ms for the run to finish (default 0: answer at once).', 0, MAX_WAIT_MS).optional() }),
+      responses: { 200: { description: 'The run.', schema: ScheduledRunSchema }, 404: { description: 'No such run of this workflow.', schema: ErrorSchema } },
+      handle: async ({ projectId, params, query }) => {
+        const run = query.wait ? await scheduler.waitForEnd(projectId, params.runId, query.wait) : await scheduler.get(projectId, params.runId);
+        if (run === undefined || run.workflowId !== params.id) throw new HttpError(404, `workflow "${params.id}" has no run "${params.runId}"`);
+        return scheduledRunView(run);
       },
     }),
     defineOperation({

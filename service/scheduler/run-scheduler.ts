@@ -91,8 +91,6 @@ interface LiveRun {
   ended: Promise<void>;
   markEnded(): void;
   controller?: AbortController;
-  /** Set while the queued row is being written: cancel takes effect once it is durable. */
-  accepting: boolean;
   cancelRequested: boolean;
   interrupted: boolean;
   settled?: Promise<void>;
@@ -103,7 +101,7 @@ const key = (projectId: string, id: string) => `${projectId}\0${id}`;
 function liveRun(record: RunRecord, spec: WorkflowSpec, resume: boolean): LiveRun {
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
-  return { record, spec, resume, ended, markEnded, accepting: false, cancelRequested: false, interrupted: false };
+  return { record, spec, resume, ended, markEnded, cancelRequested: false, interrupted: false };
 }
 
 /** A run's duration, smoothed over recent runs, to estimate how long the queue takes. */
@@ -283,22 +281,24 @@ export class RunScheduler {
       queuedAt: Date.now(),
     };
     const run = liveRun(record, request.spec, false);
-    run.accepting = true;
     this.active += 1;
     this.remember(run);
+    // The run starts while its queued row is written; the start request is answered once the row is durable.
+    this.waiting.push(run);
+    this.pump();
     try {
       await this.deps.states.write(record);
     } catch (err) {
-      this.active -= 1;
-      this.runs.delete(key(record.projectId, record.runId));
+      // Not recorded, so not accepted: stop it before it does more.
+      run.cancelRequested = true;
+      const waitingAt = this.waiting.indexOf(run);
+      if (waitingAt >= 0) {
+        this.waiting.splice(waitingAt, 1);
+        this.finish(run, { status: 'canceled', failureReason: 'cancelled', error: 'run not recorded' });
+      } else {
+        run.controller?.abort();
+      }
       throw err;
-    }
-    run.accepting = false;
-    if (run.cancelRequested) {
-      this.finish(run, { status: 'canceled', failureReason: 'cancelled', error: 'run cancelled before it started' });
-    } else {
-      this.waiting.push(run);
-      this.pump();
     }
     return run;
   }

@@ -72,6 +72,8 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
   app.get('/api/runs/:runId', async (req, res, next) => {
     try {
       const projectId = res.locals.projectId as string;
+      const wait = Number(req.query.wait ?? 0);
+      if (wait > 0) await service.runs.waitForEnd(projectId, req.params.runId, wait);
       const detail = runDetail(await getRun(store, projectId, req.params.runId), await service.runs.get(projectId, req.params.runId));
       if (detail === undefined) next();
       else res.json(detail);

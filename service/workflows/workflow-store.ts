@@ -1,7 +1,9 @@
 // Workflows in ClickHouse (table workflow_versions, migration 006): append-only and scoped
 // by project. A create adds version 1, an update the next version, a delete a tombstone;
 // nothing is changed in place, so every version stays readable for the runs that used it.
-// Writes to one workflow are serialised in this process, so versions never collide.
+// Writes to one workflow are serialised in this process, so versions never collide; the
+// service is the only writer of the table, so what it read or wrote stays true and is kept
+// in memory (versions never change; each workflow's head changes only through this class).
 import type { WorkflowSpec } from '../../executor/index.ts';
 import type { SpanStore } from '../../storage/store.ts';
 import { insertRows, selectRows, sqlTime } from '../storage-rows.ts';
@@ -58,15 +60,25 @@ export class WorkflowConflictError extends Error {
 
 type Store = Pick<SpanStore, 'execute'>;
 
+const key = (projectId: string, id: string) => `${projectId}\0${id}`;
+
 interface VersionRow {
-  Version: number;
   Name: string;
   Description: string;
   GraphJson: string;
   CreatedAt: string;
-  Latest: number;
-  DeletedAt: string;
 }
+
+/** A workflow's newest version and, once deleted, when. */
+interface Head {
+  latest: number;
+  deletedAt?: number;
+}
+
+type VersionContent = Pick<WorkflowVersion, 'id' | 'version' | 'name' | 'description' | 'graph' | 'createdAt'>;
+
+/** Version contents kept in memory (least recently used dropped first). */
+const CACHED_VERSIONS = 1_000;
 
 interface ListRow {
   WorkflowId: string;
@@ -81,16 +93,20 @@ interface ListRow {
 export class WorkflowStore {
   /** Per-workflow write chains: one write at a time per (project, id). */
   private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly heads = new Map<string, Head>();
+  private readonly versions = new Map<string, VersionContent>();
 
   constructor(private readonly store: Store) {}
 
   /** Adds version 1 of a new workflow; throws WorkflowConflictError when the id is taken (also by a deleted one). */
   create(projectId: string, id: string, first: NewVersion): Promise<WorkflowVersion> {
     return this.serialised(projectId, id, async () => {
-      const state = await this.state(projectId, id);
-      if (state !== undefined) {
+      const head = await this.head(projectId, id);
+      if (head !== undefined) {
         throw new WorkflowConflictError(
-          state.deleted ? `workflow "${id}" existed and was deleted; choose another id` : `workflow "${id}" already exists; PUT /api/workflows/${id} adds a version`,
+          head.deletedAt !== undefined
+            ? `workflow "${id}" existed and was deleted; choose another id`
+            : `workflow "${id}" already exists; PUT /api/workflows/${id} adds a version`,
         );
       }
       return this.append(projectId, id, 1, first);
@@ -109,39 +125,25 @@ export class WorkflowStore {
   /** Writes the tombstone; false when there is nothing (left) to delete. */
   delete(projectId: string, id: string): Promise<boolean> {
     return this.serialised(projectId, id, async () => {
-      const state = await this.state(projectId, id);
-      if (state === undefined || state.deleted) return false;
-      await this.insert({ ProjectId: projectId, WorkflowId: id, Version: state.latest, Deleted: 1, Name: '', Description: '', GraphJson: '', CreatedAt: sqlTime(Date.now()) });
+      const head = await this.head(projectId, id);
+      if (head === undefined || head.deletedAt !== undefined) return false;
+      const deletedAt = Date.now();
+      await insertRows(this.store, 'workflow_versions', [
+        { ProjectId: projectId, WorkflowId: id, Version: head.latest, Deleted: 1, Name: '', Description: '', GraphJson: '', CreatedAt: sqlTime(deletedAt) },
+      ]);
+      this.heads.set(key(projectId, id), { latest: head.latest, deletedAt });
       return true;
     });
   }
 
   /** A version (default: the newest), also of a deleted workflow (`deletedAt` says so). */
   async get(projectId: string, id: string, version?: number): Promise<WorkflowVersion | undefined> {
-    const rows = await selectRows<VersionRow>(
-      this.store,
-      `SELECT Version, Name, Description, GraphJson, toString(toUnixTimestamp64Milli(CreatedAt)) AS CreatedAt,
-              (SELECT max(Version) FROM workflow_versions WHERE ProjectId = {project:String} AND WorkflowId = {id:String}) AS Latest,
-              (SELECT toString(toUnixTimestamp64Milli(max(CreatedAt))) FROM workflow_versions
-                 WHERE ProjectId = {project:String} AND WorkflowId = {id:String} AND Deleted = 1) AS DeletedAt
-       FROM workflow_versions
-       WHERE ProjectId = {project:String} AND WorkflowId = {id:String} AND Deleted = 0 ${version === undefined ? '' : 'AND Version = {version:UInt32}'}
-       ORDER BY Version DESC LIMIT 1`,
-      { project: projectId, id, ...(version === undefined ? {} : { version: String(version) }) },
-    );
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    const deletedAt = Number(row.DeletedAt);
-    return {
-      id,
-      version: Number(row.Version),
-      name: row.Name,
-      description: row.Description,
-      graph: JSON.parse(row.GraphJson) as WorkflowSpec,
-      createdAt: Number(row.CreatedAt),
-      latestVersion: Number(row.Latest),
-      ...(deletedAt > 0 ? { deletedAt } : {}),
-    };
+    const head = await this.head(projectId, id);
+    if (head === undefined) return undefined;
+    const wanted = version ?? head.latest;
+    if (wanted < 1 || wanted > head.latest) return undefined;
+    const content = await this.content(projectId, id, wanted);
+    return content && { ...content, latestVersion: head.latest, ...(head.deletedAt === undefined ? {} : { deletedAt: head.deletedAt }) };
   }
 
   /** Workflows that exist (not deleted), newest created first. */
@@ -184,49 +186,91 @@ export class WorkflowStore {
     return { workflows: page, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : undefined };
   }
 
-  /** Whether the id is in use: its newest version and whether it was deleted. */
-  private async state(projectId: string, id: string): Promise<{ latest: number; deleted: boolean } | undefined> {
-    const rows = await selectRows<{ Latest: number; Deleted: number; Versions: string }>(
+  /** The workflow's head: from memory, else from storage; undefined when the id was never used. */
+  private async head(projectId: string, id: string): Promise<Head | undefined> {
+    const k = key(projectId, id);
+    const known = this.heads.get(k);
+    if (known) return known;
+    const rows = await selectRows<{ Latest: number; DeletedAt: string; Versions: string }>(
       this.store,
-      `SELECT max(Version) AS Latest, max(Deleted) AS Deleted, count() AS Versions
+      `SELECT max(Version) AS Latest, toString(maxIf(toUnixTimestamp64Milli(CreatedAt), Deleted = 1)) AS DeletedAt, count() AS Versions
        FROM workflow_versions WHERE ProjectId = {project:String} AND WorkflowId = {id:String}`,
       { project: projectId, id },
     );
     const row = rows[0];
     if (row === undefined || Number(row.Versions) === 0) return undefined;
-    return { latest: Number(row.Latest), deleted: Number(row.Deleted) === 1 };
+    const deletedAt = Number(row.DeletedAt);
+    const head: Head = deletedAt > 0 ? { latest: Number(row.Latest), deletedAt } : { latest: Number(row.Latest) };
+    this.heads.set(k, head);
+    return head;
+  }
+
+  private async content(projectId: string, id: string, version: number): Promise<VersionContent | undefined> {
+    const k = `${key(projectId, id)}\0${version}`;
+    const cached = this.versions.get(k);
+    if (cached) {
+      this.versions.delete(k);
+      this.versions.set(k, cached);
+      return cached;
+    }
+    const rows = await selectRows<VersionRow>(
+      this.store,
+      `SELECT Name, Description, GraphJson, toString(toUnixTimestamp64Milli(CreatedAt)) AS CreatedAt
+       FROM workflow_versions
+       WHERE ProjectId = {project:String} AND WorkflowId = {id:String} AND Version = {version:UInt32} AND Deleted = 0
+       LIMIT 1`,
+      { project: projectId, id, version: String(version) },
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    const content: VersionContent = {
+      id,
+      version,
+      name: row.Name,
+      description: row.Description,
+      graph: JSON.parse(row.GraphJson) as WorkflowSpec,
+      createdAt: Number(row.CreatedAt),
+    };
+    this.cache(k, content);
+    return content;
+  }
+
+  private cache(k: string, content: VersionContent): void {
+    this.versions.set(k, content);
+    if (this.versions.size > CACHED_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
   }
 
   private async append(projectId: string, id: string, version: number, content: NewVersion): Promise<WorkflowVersion> {
     const createdAt = Date.now();
-    await this.insert({
-      ProjectId: projectId,
-      WorkflowId: id,
-      Version: version,
-      Deleted: 0,
-      Name: content.name,
-      Description: content.description,
-      GraphJson: JSON.stringify(content.graph),
-      CreatedAt: sqlTime(createdAt),
-    });
-    return { id, version, name: content.name, description: content.description, graph: content.graph, createdAt, latestVersion: version };
-  }
-
-  private insert(row: Record<string, unknown>): Promise<void> {
-    return insertRows(this.store, 'workflow_versions', [row]);
+    await insertRows(this.store, 'workflow_versions', [
+      {
+        ProjectId: projectId,
+        WorkflowId: id,
+        Version: version,
+        Deleted: 0,
+        Name: content.name,
+        Description: content.description,
+        GraphJson: JSON.stringify(content.graph),
+        CreatedAt: sqlTime(createdAt),
+      },
+    ]);
+    const written: VersionContent = { id, version, name: content.name, description: content.description, graph: content.graph, createdAt };
+    this.heads.set(key(projectId, id), { latest: version });
+    this.cache(`${key(projectId, id)}\0${version}`, written);
+    return { ...written, latestVersion: version };
   }
 
   private serialised<T>(projectId: string, id: string, write: () => Promise<T>): Promise<T> {
-    const key = `${projectId}\0${id}`;
-    const previous = this.writing.get(key) ?? Promise.resolve();
+    const k = key(projectId, id);
+    const previous = this.writing.get(k) ?? Promise.resolve();
     const current = previous.then(write);
     const settled = current.then(
       () => undefined,
       () => undefined,
     );
-    this.writing.set(key, settled);
+    this.writing.set(k, settled);
     void settled.then(() => {
-      if (this.writing.get(key) === settled) this.writing.delete(key);
+      if (this.writing.get(k) === settled) this.writing.delete(k);
     });
     return current;
   }
