@@ -8,5 +8,5 @@ export {
   workflowServiceConfigFrom,
   type WorkflowServiceConfig,
 } from './config.ts';
-export { runDetail, type RunDetail } from './scheduler/run-detail.ts';
+export { runDetail, RunDetailSchema, type RunDetail } from './scheduler/run-detail.ts';
 export type { RunRecord, RunState } from './scheduler/run-state-store.ts';

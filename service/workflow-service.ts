@@ -5,6 +5,7 @@ import type { SpanStore } from '../storage/store.ts';
 import { resolveWorkflowServiceConfig, type WorkflowServiceConfig } from './config.ts';
 import { openApiPaths, operationsRouter } from './http/operation.ts';
 import { checkpointsIn, createRunExecutor, type WorkflowRuntime } from './runtime.ts';
+import { runDetailOperation } from './scheduler/run-detail.ts';
 import { RunScheduler } from './scheduler/run-scheduler.ts';
 import { RunStateStore, type RunRecord } from './scheduler/run-state-store.ts';
 import { runOperations } from './scheduler/routes.ts';
@@ -14,8 +15,8 @@ import { workflowOperations } from './workflows/routes.ts';
 import { WorkflowStore } from './workflows/workflow-store.ts';
 
 export interface WorkflowServiceDeps {
-  /** Migrated storage (workflow_versions, workflow_runs). */
-  store: Pick<SpanStore, 'execute'>;
+  /** Migrated storage (workflow_versions, workflow_runs; span_facts for run details). */
+  store: SpanStore;
   runtime: WorkflowRuntime;
   config: WorkflowServiceConfig;
   /** Project that gets the demo workflows (the embedded single-user project). */
@@ -31,7 +32,11 @@ export interface ScheduledRuns {
 }
 
 export interface WorkflowService {
-  /** The workflow and run operations; mount it behind the API-key middleware (it reads res.locals.projectId). */
+  /**
+   * The workflow and run operations, and GET /api/runs/:runId (the read API's run detail
+   * with the scheduler's status): mount it behind the API-key middleware (it reads
+   * res.locals.projectId) and before the read API's routes.
+   */
   readonly router: Router;
   /** OpenAPI paths of those operations, to merge into the API document. */
   openApiPaths(): Record<string, Record<string, unknown>>;
@@ -62,7 +67,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
     },
     config,
   );
-  const operations = [...workflowOperations(workflows, rules), ...runOperations(workflows, scheduler)];
+  const operations = [...workflowOperations(workflows, rules), ...runOperations(workflows, scheduler), runDetailOperation(deps.store, scheduler)];
   return {
     router: operationsRouter(operations, config.maxBodyBytes),
     openApiPaths: () => openApiPaths(operations),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderSimulator } from '../../executor/simulator/index.ts';
 import type { TraceEvent } from '../../tail/events/derive.ts';
 import { SseTestClient } from '../../tail/test-support/sse-client.ts';
+import { RunDetailSchema } from './run-detail.ts';
 import { apiClient, type ApiClient } from '../test-support/http.ts';
 import { startServiceStack, type ServiceStack } from '../test-support/stack.ts';
 import { llmChain } from '../test-support/workflows.ts';
@@ -119,10 +120,30 @@ describe('runs through the API', () => {
     expect(streamed.output).toBe(usage.reduce((n, u) => n + u.outputTokens, 0));
     expect(Number(streamed.cost)).toBeGreaterThan(0);
 
+    expect(() => RunDetailSchema.parse(detail)).not.toThrow();
+    expect(detail.scheduled).toMatchObject({ run_id: runId, status: 'succeeded', workflow_version: 1 });
+    const record = await api.get(`/api/workflows/${workflowId}/runs/${runId}`);
+    expect(record.body).toEqual(detail.scheduled);
+
     const listed = await api.get(`/api/workflows/${workflowId}/runs`);
     expect(listed.body.runs).toEqual([
       expect.objectContaining({ run_id: runId, workflow_version: 1, status: 'succeeded', started_at: expect.any(String), finished_at: expect.any(String) }),
     ]);
+  });
+
+  it('keeps the runs of a deleted workflow readable', async () => {
+    const workflowId = await createWorkflow(llmChain(['del-a', 'del-b', 'del-c'], 'deleted later'));
+    const runId = await startRun(workflowId);
+    const finished = await api.get(`/api/workflows/${workflowId}/runs/${runId}?wait=20000`);
+    expect(finished.body.status).toBe('succeeded');
+    const before = await waitForSpans(runId);
+    expect((await api.delete(`/api/workflows/${workflowId}`)).status).toBe(200);
+
+    expect((await api.get(`/api/runs/${runId}`)).body).toEqual({ ...before, elapsed_ms: expect.any(Number) });
+    expect((await api.get(`/api/workflows/${workflowId}/runs`)).body.runs.map((r: { run_id: string }) => r.run_id)).toEqual([runId]);
+    const version = await api.get(`/api/workflows/${workflowId}?version=${before.scheduled.workflow_version}`);
+    expect(version.body).toMatchObject({ version: 1, deleted_at: expect.any(String) });
+    expect((await api.post(`/api/workflows/${workflowId}/runs`, {})).status).toBe(410);
   });
 
   it('starts no second run for a retried request with the same Idempotency-Key', async () => {

@@ -8,8 +8,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ApiKeyAuthenticator } from '../../tail/auth/api-key-auth.ts';
-import { getRun } from '../../tail/api/run-queries.ts';
-import { runDetail } from '../scheduler/run-detail.ts';
 import { join } from 'node:path';
 import { OtlpHttpReceiver } from '../../ingest/otlp-http/index.ts';
 import { InProcessSpanBus } from '../../pipeline/bus/span-bus.ts';
@@ -69,18 +67,6 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
   const app = express();
   app.use('/api', new ApiKeyAuthenticator([], 'default').middleware());
   app.use(service.router);
-  app.get('/api/runs/:runId', async (req, res, next) => {
-    try {
-      const projectId = res.locals.projectId as string;
-      const wait = Number(req.query.wait ?? 0);
-      if (wait > 0) await service.runs.waitForEnd(projectId, req.params.runId, wait);
-      const detail = runDetail(await getRun(store, projectId, req.params.runId), await service.runs.get(projectId, req.params.runId));
-      if (detail === undefined) next();
-      else res.json(detail);
-    } catch (err) {
-      next(err);
-    }
-  });
   app.use(tail.app);
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(options.apiPort ?? 0, '127.0.0.1', resolve));
