@@ -36,7 +36,7 @@ const RECORDS = Number(process.env.BENCH_KAFKA_RECORDS ?? 600);
 /** Records of the straight-insert measurement (its rows are held in memory). */
 const INSERT_RECORDS = Math.min(RECORDS, 200);
 const INSERT_BATCH_SPANS = 20_000; // the processor's default --max-batch-spans
-const INSERT_CONCURRENCY = 3; // the processor's default --concurrency
+const INSERT_CONCURRENCY = 2; // the processor's insert lanes
 const LATENCY_RATE = 5_000;
 /** Agent runs in flight during the latency measurement. */
 const LATENCY_RUNS = 10;
@@ -191,7 +191,7 @@ async function normalisedRows(kafka: Kafka): Promise<EnrichedSpan[]> {
   return rows;
 }
 
-/** Spans/s of inserting already-normalised rows into a fresh store, in the processor's batch size and concurrency. */
+/** Spans/s of inserting already-normalised rows into a fresh store, in the processor's insert size and number of concurrent inserts. */
 async function measureStraightInsert(rows: EnrichedSpan[]): Promise<number> {
   const clickhouse = await startClickHouseHarness();
   const store = new ClickHouseServerStore({ url: clickhouse.url });

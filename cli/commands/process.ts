@@ -47,7 +47,7 @@ async function runProcessor(flags: ProcessFlags): Promise<void> {
       maxAttributeValueBytes: config.otlpHttp.maxAttributeValueBytes,
       maxRecordBytes: integerSetting(flags.maxRecordBytes, undefined, KAFKA_MAX_MESSAGE_BYTES, '--max-record-bytes', 1),
       maxBatchSpans: integerSetting(flags.maxBatchSpans, undefined, 20_000, '--max-batch-spans', 1),
-      concurrency: integerSetting(flags.concurrency, undefined, 3, '--concurrency', 1, 64),
+      concurrency: integerSetting(flags.concurrency, undefined, 16, '--concurrency', 1, 256),
       sessionTimeoutMs,
       heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
     },
@@ -116,7 +116,7 @@ export function register(program: Command): void {
     .option('--metrics-host <host>', `interface of GET /metrics (env ${FLOWTRACE_ENV.METRICS_HOST}, default 127.0.0.1)`)
     .option('--metrics-port <port>', `port of GET /metrics (env ${FLOWTRACE_ENV.METRICS_PORT}, default ${DEFAULT_PORTS.PROCESSOR_METRICS}; 0 = any free port)`)
     .option('--no-metrics', 'serve no metrics endpoint')
-    .option('--concurrency <n>', 'partitions processed at once (default 3)')
+    .option('--concurrency <n>', 'partitions processed at once (default 16)')
     .option('--max-batch-spans <n>', 'spans per ClickHouse insert (default 20000)')
     .option('--max-record-bytes <n>', `records larger than this go to the dead-letter topic (default ${KAFKA_MAX_MESSAGE_BYTES})`)
     .option('--session-timeout <ms>', 'Kafka group session timeout: how soon a crashed instance’s partitions move (default 30000)')

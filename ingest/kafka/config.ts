@@ -20,10 +20,16 @@ const ConfigSchema = z
     maxRecordBytes: positiveInt.default(KAFKA_MAX_MESSAGE_BYTES),
     /** Spans per write (whole records; one record larger than this goes alone). */
     maxBatchSpans: positiveInt.default(20_000),
-    /** Partitions processed at once by this member. */
-    concurrency: positiveInt.default(3),
+    /**
+     * Partitions processed at once by this member. kafkajs fetches again only once every
+     * partition of a fetch is done, so fewer slots than partitions would make a fetch take
+     * several rounds of writes; the data is in memory already, a slot costs nothing.
+     */
+    concurrency: positiveInt.default(16),
     /** Bytes fetched per partition and request; at least one record always comes back. */
     fetchMaxBytesPerPartition: positiveInt.default(KAFKA_MAX_MESSAGE_BYTES),
+    /** Bytes fetched per request, all partitions together. */
+    fetchMaxBytes: positiveInt.default(3 * KAFKA_MAX_MESSAGE_BYTES),
     /** How long the broker may hold a fetch when there is nothing new. */
     fetchMaxWaitMs: positiveInt.default(500),
     /** Without a heartbeat for this long the member is dropped and its partitions reassigned. */

@@ -110,7 +110,7 @@ export class KafkaSpanSource {
       heartbeatInterval: c.heartbeatIntervalMs,
       rebalanceTimeout: c.rebalanceTimeoutMs,
       maxBytesPerPartition: c.fetchMaxBytesPerPartition,
-      maxBytes: c.fetchMaxBytesPerPartition * c.concurrency,
+      maxBytes: c.fetchMaxBytes,
       maxWaitTimeInMs: c.fetchMaxWaitMs,
       // The processor may start before the collector created the topic.
       allowAutoTopicCreation: true,
