@@ -72,8 +72,9 @@ export class DistributedProcessor {
     this.metrics = new ProcessorMetrics(this.source.config.topic, () => this.source.lag());
     const { insertMaxSpans, insertDelayMs, insertLanes } = this.config;
     const store = new MeteredStore(deps.store, this.metrics);
-    // The source holds at most `concurrency` ranges at once; the bound only guards memory.
-    const laneConfig = { maxBatchSpans: insertMaxSpans, maxBatchDelayMs: insertDelayMs, maxQueuedSpans: Math.max(insertMaxSpans, this.source.config.maxBatchSpans) * 4 };
+    // The source holds at most `concurrency` ranges at once, so a lane never needs to refuse one.
+    const { concurrency, maxBatchSpans } = this.source.config;
+    const laneConfig = { maxBatchSpans: insertMaxSpans, maxBatchDelayMs: insertDelayMs, maxQueuedSpans: concurrency * maxBatchSpans + insertMaxSpans };
     this.lanes = Array.from({ length: insertLanes }, () => new GroupCommitWriter(store, laneConfig, (spans) => this.publish(spans)));
   }
 
