@@ -1,0 +1,210 @@
+// npm run bench:ingest — the embedded pipeline's ingest speed.
+//
+// A load generator (this process) sends OTLP/protobuf requests of 512 realistic GenAI
+// spans over loopback to `flowtrace up` (a child process, as users run it). Reported:
+// sustained spans/s until every row is queryable, OTLP response latency p50/p99 at
+// saturation and at a paced 10,000 spans/s, time from the last response to queryable,
+// the server's peak RSS — and, in the same run, the ceiling: the same already-normalised
+// rows inserted straight into chdb.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { FLOWTRACE, GEN_AI } from '../core/semconv.ts';
+import { DEFAULT_SPAN_LIMITS, decodeExportTraceRequest } from '../ingest/otlp/index.ts';
+import { createProcessorChain } from '../processors/chain.ts';
+import { ChdbStore } from '../storage/index.ts';
+import { startUp, tempHome, type RunningUp } from '../test/support/flowtrace-up.ts';
+import { percentile, recordSection, table } from './lib/report.ts';
+
+const SPANS_PER_REQUEST = 512;
+const SATURATION_REQUESTS = Number(process.env.BENCH_SATURATION_REQUESTS ?? 240);
+const PACED_SPANS_PER_SECOND = 10_000;
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
+const CONCURRENCY = 16;
+
+const MODELS: Array<[provider: string, model: string]> = [
+  ['openai', 'gpt-4o'],
+  ['openai', 'gpt-4o-mini'],
+  ['anthropic', 'claude-sonnet-4-5'],
+  ['anthropic', 'claude-3-5-haiku-latest'],
+];
+
+/** One agent run of 8 spans: workflow → 3 steps (2 llm, 1 tool) with a retried attempt. */
+function emitRun(tracer: Tracer, n: number): void {
+  const runId = `bench-${n}-${Math.random().toString(36).slice(2, 10)}`;
+  const run = tracer.startSpan('invoke_workflow research', {
+    attributes: { [GEN_AI.OPERATION_NAME]: 'invoke_workflow', [GEN_AI.WORKFLOW_NAME]: 'research', [FLOWTRACE.RUN_ID]: runId, [FLOWTRACE.WORKFLOW_ID]: 'wf-research' },
+  });
+  const inRun = trace.setSpan(ROOT_CONTEXT, run);
+  for (const [s, nodeId] of ['summarize', 'fetch', 'decide'].entries()) {
+    const stepId = `${runId}-${s}`;
+    const step = tracer.startSpan(`step ${nodeId}`, {
+      attributes: { [FLOWTRACE.RUN_ID]: runId, [FLOWTRACE.STEP_ID]: stepId, [FLOWTRACE.NODE_ID]: nodeId, [FLOWTRACE.NODE_TYPE]: nodeId === 'fetch' ? 'tool' : 'llm', [FLOWTRACE.SEMANTIC_LABEL]: nodeId },
+    }, inRun);
+    const inStep = trace.setSpan(inRun, step);
+    if (nodeId === 'fetch') {
+      const tool = tracer.startSpan('execute_tool http_get', { attributes: { [GEN_AI.OPERATION_NAME]: 'execute_tool', [GEN_AI.TOOL_NAME]: 'http_get', [GEN_AI.TOOL_TYPE]: 'function', [FLOWTRACE.RUN_ID]: runId, [FLOWTRACE.STEP_ID]: stepId } }, inStep);
+      tool.end();
+    } else {
+      const attempts = nodeId === 'summarize' ? 2 : 1;
+      for (let a = 1; a <= attempts; a++) {
+        const [provider, model] = MODELS[(n + s + a) % MODELS.length];
+        const failed = a < attempts;
+        const chat = tracer.startSpan(`chat ${model}`, {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            [GEN_AI.OPERATION_NAME]: 'chat',
+            [GEN_AI.PROVIDER_NAME]: provider,
+            [GEN_AI.REQUEST_MODEL]: model,
+            [GEN_AI.RESPONSE_MODEL]: model,
+            [GEN_AI.RESPONSE_ID]: `resp-${runId}-${s}-${a}`,
+            [GEN_AI.RESPONSE_FINISH_REASONS]: failed ? [] : ['stop'],
+            [GEN_AI.USAGE_INPUT_TOKENS]: failed ? 0 : 1200 + (n % 500),
+            [GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS]: failed ? 0 : 512,
+            [GEN_AI.USAGE_OUTPUT_TOKENS]: failed ? 0 : 180 + (n % 90),
+            [GEN_AI.REQUEST_TEMPERATURE]: 0.2,
+            [GEN_AI.REQUEST_MAX_TOKENS]: 1024,
+            'server.address': provider === 'openai' ? 'api.openai.com' : 'api.anthropic.com',
+            'server.port': 443,
+            [FLOWTRACE.RUN_ID]: runId,
+            [FLOWTRACE.STEP_ID]: stepId,
+            [FLOWTRACE.ATTEMPT]: a,
+            ...(failed ? { 'error.type': 'rate_limit', 'http.response.status_code': 429 } : {}),
+          },
+        }, inStep);
+        if (failed) {
+          chat.setStatus({ code: SpanStatusCode.ERROR, message: '429 Rate limit reached' });
+          step.addEvent('flowtrace.retry', { 'flowtrace.attempt': a, 'flowtrace.retry.delay_ms': 250, 'flowtrace.reason': 'rate_limit' });
+        }
+        chat.end();
+      }
+    }
+    step.end();
+  }
+  run.end();
+}
+
+/** `count` distinct OTLP/protobuf requests of SPANS_PER_REQUEST spans each, serialised by the OTel SDK. */
+async function makeRequests(count: number, offset: number): Promise<Uint8Array[]> {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench-agent', 'service.version': '1.4.2', 'deployment.environment': 'bench' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const tracer = provider.getTracer('bench');
+  const bodies: Uint8Array[] = [];
+  for (let r = 0; r < count; r++) {
+    memory.reset();
+    for (let i = 0; i < SPANS_PER_REQUEST / 8; i++) emitRun(tracer, offset + r * 64 + i);
+    bodies.push(ProtobufTraceSerializer.serializeRequest(memory.getFinishedSpans())!);
+  }
+  return bodies;
+}
+
+async function post(up: RunningUp, body: Uint8Array): Promise<number> {
+  const started = performance.now();
+  const res = await up.postTraces(body);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`OTLP request answered ${res.status}`);
+  return performance.now() - started;
+}
+
+async function count(up: RunningUp): Promise<number> {
+  const [row] = await up.sql<{ n: number }>('SELECT count() AS n FROM otel_traces');
+  return Number(row.n);
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function saturate(up: RunningUp, bodies: Uint8Array[]): Promise<{ spansPerSecond: number; latencies: number[]; toQueryableMs: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) latencies.push(await post(up, bodies[next++]));
+    }),
+  );
+  const lastResponse = performance.now();
+  const expected = bodies.length * SPANS_PER_REQUEST;
+  while ((await count(up)) < expected) await new Promise((r) => setTimeout(r, 5));
+  const queryable = performance.now();
+  return { spansPerSecond: expected / ((queryable - started) / 1000), latencies, toQueryableMs: queryable - lastResponse };
+}
+
+async function paced(up: RunningUp, bodies: Uint8Array[]): Promise<number[]> {
+  const intervalMs = (SPANS_PER_REQUEST / PACED_SPANS_PER_SECOND) * 1000;
+  const started = performance.now();
+  const pending: Array<Promise<number>> = [];
+  for (let i = 0; i < bodies.length; i++) {
+    const due = started + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(post(up, bodies[i]));
+  }
+  return Promise.all(pending);
+}
+
+/** The ceiling: the same rows, already normalised, inserted straight into chdb. */
+async function ceiling(bodies: Uint8Array[], batchSpans: number): Promise<number> {
+  const chain = createProcessorChain();
+  const spans = bodies.flatMap((body) => chain.process(decodeExportTraceRequest(body, 'protobuf', { projectId: 'default', ...DEFAULT_SPAN_LIMITS }).spans));
+  const home = tempHome('flowtrace-bench-ceiling-');
+  const store = new ChdbStore({ dataDir: join(home, 'data') });
+  await store.migrate();
+  const started = performance.now();
+  for (let i = 0, n = 0; i < spans.length; i += batchSpans, n++) await store.insertSpans(spans.slice(i, i + batchSpans), `ceiling-${batchSpans}-${n}`);
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  return spans.length / seconds;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const pacedRequests = Math.ceil((PACED_SPANS_PER_SECOND / SPANS_PER_REQUEST) * PACED_SECONDS);
+  process.stdout.write(`generating ${SATURATION_REQUESTS + pacedRequests} requests of ${SPANS_PER_REQUEST} GenAI spans…\n`);
+  const saturationBodies = await makeRequests(SATURATION_REQUESTS, 0);
+  const pacedBodies = await makeRequests(pacedRequests, 10_000_000);
+
+  const home = tempHome('flowtrace-bench-ingest-');
+  const up = await startUp(home);
+  try {
+    // Warm-up: first inserts pay for part creation and JIT.
+    await Promise.all((await makeRequests(4, 90_000_000)).map((b) => post(up, b)));
+    process.stdout.write(`saturation: ${SATURATION_REQUESTS} requests, ${CONCURRENCY} in flight…\n`);
+    const sat = await saturate(up, saturationBodies);
+    process.stdout.write(`paced: ${PACED_SPANS_PER_SECOND} spans/s for ${PACED_SECONDS} s…\n`);
+    const pacedLatencies = await paced(up, pacedBodies);
+    const rss = peakRssMiB(up.proc.pid);
+    await up.proc.stop();
+
+    process.stdout.write('ceiling: straight chdb inserts of the same normalised rows…\n');
+    const ceilingLarge = await ceiling(saturationBodies, 20_000);
+    const ceiling512 = await ceiling(saturationBodies.slice(0, 60), SPANS_PER_REQUEST);
+    const ratio = sat.spansPerSecond / ceilingLarge;
+    const rows: Array<[string, string, string?]> = [
+      ['sustained ingest, spans/s (until queryable)', fmt(sat.spansPerSecond), '≥ 25,000'],
+      ['ceiling: straight chdb insert, 20,000-row inserts, spans/s', fmt(ceilingLarge)],
+      ['ratio sustained / ceiling', fmt(ratio, 2), '≥ 0.5'],
+      ['reference: straight chdb insert, 512-row inserts, spans/s', fmt(ceiling512)],
+      ['OTLP response p50 / p99 at saturation, ms', `${fmt(percentile(sat.latencies, 50), 1)} / ${fmt(percentile(sat.latencies, 99), 1)}`],
+      [`OTLP response p50 / p99 at ${fmt(PACED_SPANS_PER_SECOND)} spans/s, ms`, `${fmt(percentile(pacedLatencies, 50), 1)} / ${fmt(percentile(pacedLatencies, 99), 1)}`, 'p99 ≤ 200'],
+      ['last response → all rows queryable, ms', fmt(sat.toQueryableMs, 1), '0 by design (200 = committed)'],
+      ['peak RSS of flowtrace up, MiB', fmt(rss), '≤ 1,024'],
+    ];
+    const body =
+      `${SATURATION_REQUESTS} OTLP/protobuf requests × ${SPANS_PER_REQUEST} GenAI spans (runs of workflow, step, chat, tool spans; serialised by the OTel JS SDK) ` +
+      `sent over loopback with ${CONCURRENCY} in flight to \`flowtrace up\` (separate process, embedded chdb), then ${pacedRequests} requests paced at ${fmt(PACED_SPANS_PER_SECOND)} spans/s.\n\n` +
+      table(rows);
+    process.stdout.write(`\n${table(rows)}\n`);
+    recordSection('bench:ingest', body);
+  } finally {
+    if (up.proc.running) await up.proc.kill();
+  }
+}
+
+await main();
