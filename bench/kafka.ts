@@ -5,6 +5,7 @@
 // span export to stored row through the collector and Kafka at 5,000 spans/s.
 // Run: npm run bench:kafka (needs scripts/setup-real-components.sh). Appends to BENCHMARKS.md.
 import { appendFileSync, existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { context, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
@@ -36,7 +37,7 @@ const RECORDS = Number(process.env.BENCH_KAFKA_RECORDS ?? 600);
 /** Records of the straight-insert measurement (its rows are held in memory). */
 const INSERT_RECORDS = Math.min(RECORDS, 200);
 const INSERT_BATCH_SPANS = 20_000; // the processor's default --max-batch-spans
-const INSERT_CONCURRENCY = 2; // the processor's insert lanes
+const INSERT_CONCURRENCY = 2; // the processor's default --insert-lanes
 const LATENCY_RATE = 5_000;
 /** Agent runs in flight during the latency measurement. */
 const LATENCY_RUNS = 10;
@@ -329,6 +330,7 @@ function verdict(ok: boolean): string {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const broker = await startKafkaBroker({ heapMb: 1024 });
   const kafka = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench-kafka', log: () => {} });
   const admin = kafka.admin();
@@ -372,6 +374,8 @@ async function main(): Promise<void> {
     `Pre-filled \`${TOPIC}\` (${PARTITIONS} partitions): ${RECORDS} records × ${SPANS_PER_RECORD} GenAI spans. ClickHouse: the embedded engine behind the`,
     'ClickHouse HTTP interface in its own process (what `flowtrace process` instances share in the tests).',
     `Latency: OTel SDK → collector → Kafka → one processor → ClickHouse, ${LATENCY_SECONDS} s at ${LATENCY_RATE} spans/s, measured to the enriched record (written after the insert is acknowledged).`,
+    'Two instances share the one store, so both figures are bounded by the same insert ceiling.',
+    `Node ${process.version}. Load average (1 min) at start / end: ${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}. Command: \`npm run bench:kafka\`.`,
     '',
     '| measure | result | target | |',
     '| --- | --- | --- | --- |',

@@ -23,6 +23,7 @@ interface ProcessFlags {
   concurrency?: string;
   maxBatchSpans?: string;
   maxRecordBytes?: string;
+  insertLanes?: string;
   sessionTimeout?: string;
   lagLogInterval?: string;
   priceOverrides?: string;
@@ -52,6 +53,7 @@ async function runProcessor(flags: ProcessFlags): Promise<void> {
       heartbeatIntervalMs: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
     },
     enriched: { topic: setting(flags.enrichedTopic, FLOWTRACE_ENV.KAFKA_ENRICHED_TOPIC, KAFKA_TOPICS.ENRICHED).value },
+    insertLanes: integerSetting(flags.insertLanes, undefined, 2, '--insert-lanes', 1, 64),
     chain: config.pricing.overrideFile ? { priceOverrideFile: config.pricing.overrideFile } : {},
     metrics: flags.metrics
       ? {
@@ -119,6 +121,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'partitions processed at once (default 16)')
     .option('--max-batch-spans <n>', 'spans per ClickHouse insert (default 20000)')
     .option('--max-record-bytes <n>', `records larger than this go to the dead-letter topic (default ${KAFKA_MAX_MESSAGE_BYTES})`)
+    .option('--insert-lanes <n>', 'ClickHouse inserts running at once; partitions ready together share one (default 2)')
     .option('--session-timeout <ms>', 'Kafka group session timeout: how soon a crashed instance’s partitions move (default 30000)')
     .option('--lag-log-interval <seconds>', 'seconds between consumer-lag log lines; 0 = none (default 10)')
     .option('--price-overrides <file>', 'JSON file of model prices that override the bundled ones (env FLOWTRACE_PRICE_OVERRIDES)')

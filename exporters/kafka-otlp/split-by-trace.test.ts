@@ -92,7 +92,7 @@ describe('splitByTraceId', () => {
   it('gives nothing for a request without spans and throws on bytes that are not protobuf', () => {
     expect(splitByTraceId(Buffer.alloc(0), 1_000)).toEqual([]);
     expect(splitByTraceId(encode({ resourceSpans: [resource('svc', [])] }), 1_000)).toEqual([]);
-    expect(() => splitByTraceId(Buffer.from([0x0a, 0x50, 0x01]), 1_000)).toThrow(RangeError);
+    expect(() => splitByTraceId(Buffer.from([0x0a, 0x50, 0x01]), 1_000)).toThrow('runs past the end');
   });
 });
 

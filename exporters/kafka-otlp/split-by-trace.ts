@@ -198,7 +198,7 @@ function encodeTrace(traceId: string, trace: TraceParts, maxBytes: number): Trac
 
 /**
  * One ExportTraceServiceRequest per trace id (several for a trace larger than `maxBytes`).
- * Throws RangeError on bytes that are not a well-formed request.
+ * Throws on bytes that are not a well-formed request.
  */
 export function splitByTraceId(request: Uint8Array, maxBytes: number): TraceRequest[] {
   const bytes = Buffer.isBuffer(request) ? request : Buffer.from(request.buffer, request.byteOffset, request.byteLength);
