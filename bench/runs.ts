@@ -1,28 +1,40 @@
 // bench:runs — 1,000 runs of a 5-node workflow (tool → llm → llm → router → llm) against
-// the provider simulator with zero latency, 20 at a time, started (a) through the workflow
-// service's HTTP API and (b) directly with the executor's runWorkflow, in the same process,
-// with the same runner, telemetry (spans to the embedded pipeline), tools, limits and
-// checkpoint directory. Reports runs/s, start-to-running p50/p99 and end-to-end p99.
+// the provider simulator with zero latency, 20 in flight, started (a) through the workflow
+// service's HTTP API and (b) directly with the executor's runWorkflow. Each path runs in a
+// process of its own with the same embedded pipeline (OTLP receiver → processors → chdb)
+// receiving its spans and the same runner, tools, limits and file checkpoints; the
+// simulator and the HTTP client run in this process. The paths alternate in blocks of 100
+// runs, so changes in the machine's load hit both alike. Reports runs/s, start→running
+// p50/p99 and end-to-end p50/p99.
 //   npm run bench:runs [-- --runs 1000 --concurrency 20 --warmup 50]
 import { randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runWorkflow, type WorkflowSpec } from '../executor/index.ts';
+import type { ProvidersConfig } from '../executor/providers/index.ts';
 import { ProviderSimulator } from '../executor/simulator/index.ts';
-import { startServiceStack, type ServiceStack } from '../service/test-support/stack.ts';
+import { startServiceChild } from '../service/test-support/child.ts';
+import { startServiceStack } from '../service/test-support/stack.ts';
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '50' },
+    // Internal: be the library process (driven by the bench over IPC).
+    'library-process': { type: 'boolean' },
+    providers: { type: 'string' },
   },
 });
 const RUNS = Number(args.runs);
 const CONCURRENCY = Number(args.concurrency);
 const WARMUP = Number(args.warmup);
+/** Runs per measured block; the paths alternate block by block. */
+const BLOCK_RUNS = 100;
 
 const WORKFLOW = {
   version: '1',
@@ -45,9 +57,9 @@ const WORKFLOW = {
 };
 
 interface Sample {
-  /** ms from the start request to the run running (executor's run.status running). */
+  /** ms from the start request to the executor reporting the run running. */
   toRunning: number;
-  /** ms from the start request to the run's end as its starter observes it. */
+  /** ms from the start request to the run's end as its starter learns it. */
   endToEnd: number;
 }
 
@@ -58,13 +70,12 @@ interface Phase {
   failed: number;
 }
 
-/** Nearest-rank percentile. */
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** Runs `count` jobs with `concurrency` workers; each job returns its sample or undefined when it failed. */
+/** `count` jobs, CONCURRENCY at a time; a job returns its sample, or undefined when the run failed. */
 async function pool(name: string, count: number, job: (i: number) => Promise<Sample | undefined>): Promise<Phase> {
   const samples: Sample[] = [];
   let next = 0;
@@ -82,13 +93,25 @@ async function pool(name: string, count: number, job: (i: number) => Promise<Sam
   return { name, wallMs: performance.now() - started, samples, failed };
 }
 
-function libraryJob(stack: ServiceStack, spec: WorkflowSpec, checkpointDir: string | undefined) {
+/** What the driver asks the library process for, and what it answers. */
+type LibraryRequest = { runs: number };
+type LibraryReply = { ready: true } | { phase: Phase };
+
+/**
+ * The library side, in a process of its own: the same pipeline receives the spans and
+ * runWorkflow runs the runs; it runs blocks of runs when the driver asks (IPC).
+ */
+async function libraryProcess(providers: ProvidersConfig): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'flowtrace-bench-library-'));
+  const stack = await startServiceStack({ home, providers, service: { seedDemos: false } });
+  const checkpointDir = join(home, 'checkpoints');
   const { runtime } = stack;
-  return async (i: number): Promise<Sample | undefined> => {
+  let counter = 0;
+  const job = async (): Promise<Sample | undefined> => {
     const t0 = performance.now();
     let running = NaN;
-    const summary = await runWorkflow(spec, {
-      inputs: { topic: `library ${i} ${randomUUID()}` },
+    const summary = await runWorkflow(WORKFLOW as WorkflowSpec, {
+      inputs: { topic: `library ${counter++} ${randomUUID()}` },
       runner: runtime.runner,
       tools: runtime.tools,
       telemetry: runtime.telemetry,
@@ -97,19 +120,65 @@ function libraryJob(stack: ServiceStack, spec: WorkflowSpec, checkpointDir: stri
         if (event.kind === 'run.status' && event.payload.status === 'running') running = performance.now();
       },
     });
-    const end = performance.now();
-    return summary.status === 'succeeded' ? { toRunning: running - t0, endToEnd: end - t0 } : undefined;
+    return summary.status === 'succeeded' ? { toRunning: running - t0, endToEnd: performance.now() - t0 } : undefined;
+  };
+  const reply = (message: LibraryReply) => process.send!(message);
+  process.on('message', (request: LibraryRequest) => {
+    pool('executor library (runWorkflow)', request.runs, job).then((phase) => reply({ phase }));
+  });
+  process.once('disconnect', () => {
+    stack.stop().finally(() => {
+      rmSync(home, { recursive: true, force: true });
+      process.exit(0);
+    });
+  });
+  reply({ ready: true });
+}
+
+/** The driver's handle on the library process. */
+async function startLibraryProcess(providers: ProvidersConfig): Promise<{ run(runs: number): Promise<Phase>; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--library-process', '--providers', JSON.stringify(providers), '--concurrency', String(CONCURRENCY)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise<LibraryReply>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as LibraryReply));
+      child.once('exit', (code) => reject(new Error(`the library process exited (${code})`)));
+    });
+  await next();
+  return {
+    async run(runs) {
+      const answer = next();
+      child.send({ runs } satisfies LibraryRequest);
+      return ((await answer) as { phase: Phase }).phase;
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await exited;
+    },
   };
 }
 
-function httpJob(baseUrl: string, workflowId: string) {
-  return async (i: number): Promise<Sample | undefined> => {
+/** The HTTP side: the service in a process of its own, this process as its client. */
+async function startHttpClient(providers: ProvidersConfig, home: string): Promise<{ run(runs: number): Promise<Phase>; stop(): Promise<void> }> {
+  const service = await startServiceChild({ home, providers, service: { concurrency: CONCURRENCY, maxQueuedRuns: CONCURRENCY, seedDemos: false } });
+  const { baseUrl } = service;
+  const created = await fetch(`${baseUrl}/api/workflows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: WORKFLOW.name, graph_json: WORKFLOW }),
+  });
+  const { id: workflowId } = (await created.json()) as { id: string };
+  let counter = 0;
+  const job = async (): Promise<Sample | undefined> => {
     const t0 = Date.now();
     const t0Precise = performance.now();
     const res = await fetch(`${baseUrl}/api/workflows/${workflowId}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ input_vars: { topic: `http ${i} ${randomUUID()}` } }),
+      body: JSON.stringify({ input_vars: { topic: `http ${counter++} ${randomUUID()}` } }),
     });
     if (res.status !== 202) throw new Error(`start answered ${res.status}: ${await res.text()}`);
     const { runId } = (await res.json()) as { runId: string };
@@ -122,77 +191,80 @@ function httpJob(baseUrl: string, workflowId: string) {
     if (run.status !== 'succeeded' || run.started_at === null) return undefined;
     return { toRunning: Date.parse(run.started_at) - t0, endToEnd: end - t0Precise };
   };
+  return {
+    run: (runs) => pool('workflow service (HTTP API)', runs, job),
+    async stop() {
+      await service.process.stop();
+    },
+  };
+}
+
+/** Phases of the same path measured in blocks, as one. */
+function merged(blocks: Phase[]): Phase {
+  return {
+    name: blocks[0]!.name,
+    wallMs: blocks.reduce((total, b) => total + b.wallMs, 0),
+    samples: blocks.flatMap((b) => b.samples),
+    failed: blocks.reduce((total, b) => total + b.failed, 0),
+  };
 }
 
 function row(phase: Phase): string {
   const toRunning = phase.samples.map((s) => s.toRunning);
   const e2e = phase.samples.map((s) => s.endToEnd);
   const rate = phase.samples.length / (phase.wallMs / 1000);
-  return `| ${phase.name} | ${phase.samples.length} | ${phase.failed} | ${rate.toFixed(1)} | ${percentile(toRunning, 50).toFixed(1)} | ${percentile(toRunning, 99).toFixed(1)} | ${percentile(e2e, 50).toFixed(1)} | ${percentile(e2e, 99).toFixed(1)} |`;
+  const ms = (value: number) => value.toFixed(1);
+  return `| ${phase.name} | ${phase.samples.length} | ${phase.failed} | ${rate.toFixed(1)} | ${ms(percentile(toRunning, 50))} | ${ms(percentile(toRunning, 99))} | ${ms(percentile(e2e, 50))} | ${ms(percentile(e2e, 99))} |`;
 }
 
 async function main(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), 'flowtrace-bench-runs-'));
   const simulator = new ProviderSimulator();
   const address = await simulator.start();
-  const stack = await startServiceStack({
-    home,
-    providers: { openai: { baseUrl: address.openaiBaseUrl, apiKey: 'sk-bench' }, anthropic: { baseUrl: address.anthropicBaseUrl, apiKey: 'sk-ant-bench' } },
-    service: { concurrency: CONCURRENCY, maxQueuedRuns: CONCURRENCY, seedDemos: false },
-  });
+  const providers: ProvidersConfig = {
+    openai: { baseUrl: address.openaiBaseUrl, apiKey: 'sk-bench' },
+    anthropic: { baseUrl: address.anthropicBaseUrl, apiKey: 'sk-ant-bench' },
+  };
+  const load = loadavg()[0]!.toFixed(1);
+  const home = mkdtempSync(join(tmpdir(), 'flowtrace-bench-service-'));
+  const library = await startLibraryProcess(providers);
+  const http = await startHttpClient(providers, home);
   try {
-    const created = await fetch(`${stack.baseUrl}/api/workflows`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: WORKFLOW.name, graph_json: WORKFLOW }),
-    });
-    const { id: workflowId } = (await created.json()) as { id: string };
-    const spec = (await (await fetch(`${stack.baseUrl}/api/workflows/${workflowId}`)).json()).graph_json as WorkflowSpec;
-    const checkpointDir = join(home, 'checkpoints');
-    const library = libraryJob(stack, spec, checkpointDir);
-    const inMemory = libraryJob(stack, spec, undefined);
-    const http = httpJob(stack.baseUrl, workflowId);
-
     process.stderr.write(`warm-up: ${WARMUP} runs each\n`);
-    await pool('warm-up library', WARMUP, library);
-    await pool('warm-up http', WARMUP, http);
-    const phases: Phase[] = [];
-    for (const [name, job] of [
-      ['executor library, file checkpoints (baseline)', library],
-      ['workflow service, HTTP API', http],
-      ['executor library, in-memory checkpoints (not durable; reference)', inMemory],
-    ] as const) {
-      await stack.runtime.telemetry.forceFlush();
-      process.stderr.write(`${name}: ${RUNS} runs, ${CONCURRENCY} at a time\n`);
-      phases.push(await pool(name, RUNS, job));
+    await library.run(WARMUP);
+    await http.run(WARMUP);
+    // Alternating blocks, so a change in the machine's load hits both paths alike.
+    const blocks = Math.max(1, Math.round(RUNS / BLOCK_RUNS));
+    const sides: Array<{ run(runs: number): Promise<Phase> }> = [library, http];
+    const measured: Phase[][] = [[], []];
+    for (let block = 0; block < blocks; block++) {
+      const runs = Math.round(RUNS / blocks);
+      for (const side of block % 2 === 0 ? [0, 1] : [1, 0]) measured[side]!.push(await sides[side]!.run(runs));
+      process.stderr.write(`block ${block + 1}/${blocks} done\n`);
     }
-    const [lib, api, memory] = phases as [Phase, Phase, Phase];
+    const [lib, api] = measured.map(merged) as [Phase, Phase];
     const ratio = api.samples.length / api.wallMs / (lib.samples.length / lib.wallMs);
     const p99ToRunning = percentile(
       api.samples.map((s) => s.toRunning),
       99,
     );
     const lines = [
-      `${RUNS} runs of a 5-node workflow (tool → llm → llm → router → llm; 3 provider calls per run), provider simulator with zero latency, ${CONCURRENCY} runs in flight; warm-up ${WARMUP} runs each. ` +
-        'Both paths in one process with the same llm runner, telemetry (spans to the embedded OTLP receiver → chdb), tools and limits; ' +
-        'the baseline checkpoints to files like the service does (a run must survive a restart). ' +
-        'HTTP client: POST /api/workflows/{id}/runs, then a long poll of GET /api/workflows/{id}/runs/{runId}?wait=60000. ' +
-        'Start→running: from the start request to the executor reporting the run running (over HTTP: the record\'s started_at).',
+      `${lib.samples.length + lib.failed} runs per path of a 5-node workflow (tool → llm → llm → router → llm; 3 provider calls per run) against the provider simulator with zero latency, ${CONCURRENCY} in flight, in ${blocks} alternating blocks after ${WARMUP} warm-up runs; load average ${load} at the start.`,
       '',
       '| path | runs ok | failed | runs/s | start→running p50 (ms) | start→running p99 (ms) | end-to-end p50 (ms) | end-to-end p99 (ms) |',
       '|---|---|---|---|---|---|---|---|',
       row(lib),
       row(api),
-      row(memory),
       '',
       `HTTP / library throughput: **${ratio.toFixed(2)}×** (target ≥ 0.8×). Start→running p99 over HTTP: **${p99ToRunning.toFixed(1)} ms** (target ≤ 50 ms).`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await stack.stop();
-    await simulator.stop();
+    await library.stop();
+    await http.stop();
     rmSync(home, { recursive: true, force: true });
+    await simulator.stop();
   }
 }
 
-await main();
+if (args['library-process']) await libraryProcess(JSON.parse(args.providers ?? '{}') as ProvidersConfig);
+else await main();

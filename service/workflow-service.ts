@@ -45,7 +45,6 @@ export interface WorkflowService {
   start(): Promise<{ seeded: string[]; recovered: number }>;
   /** Takes no more runs; running ones get the grace period, then continue at the next start. */
   stop(): Promise<void>;
-  counts(): { queued: number; running: number };
 }
 
 export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowService {
@@ -81,6 +80,5 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
       return { seeded, recovered };
     },
     stop: () => scheduler.stop(),
-    counts: () => scheduler.counts(),
   };
 }

@@ -13,7 +13,7 @@ import { ErrorSchema, ScheduledRunSchema, ScheduledRunsPageSchema, StartRunBody,
 import { requireWorkflow, workflowIdParams } from '../workflows/routes.ts';
 import type { WorkflowStore } from '../workflows/workflow-store.ts';
 import { RunStateStoreClosedError, type RunRecord } from './run-state-store.ts';
-import { IdempotencyKeyReuseError, QueueFullError, SchedulerStoppedError, type RunScheduler } from './run-scheduler.ts';
+import { IdempotencyKeyReuseError, QueueFullError, RunNotRecordedError, SchedulerStoppedError, type RunScheduler } from './run-scheduler.ts';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -57,6 +57,7 @@ function startError(err: unknown): unknown {
   if (err instanceof QueueFullError) return new HttpError(429, err.message, { 'Retry-After': String(err.retryAfterSeconds) });
   if (err instanceof IdempotencyKeyReuseError) return new HttpError(422, err.message);
   if (err instanceof SchedulerStoppedError) return new HttpError(503, err.message, { 'Retry-After': '5' });
+  if (err instanceof RunNotRecordedError) return new HttpError(503, err.message, { 'Retry-After': '5' });
   if (err instanceof RunStateStoreClosedError || err instanceof StoreClosedError) return new HttpError(503, 'storage is not available', { 'Retry-After': '5' });
   return err;
 }

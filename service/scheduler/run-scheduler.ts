@@ -75,6 +75,11 @@ export class IdempotencyKeyReuseError extends Error {
   override name = 'IdempotencyKeyReuseError';
 }
 
+/** The run's queued row could not be written, so the run was not accepted (and was stopped). */
+export class RunNotRecordedError extends Error {
+  override name = 'RunNotRecordedError';
+}
+
 /** The scheduler is stopping and accepts no runs. */
 export class SchedulerStoppedError extends Error {
   override name = 'SchedulerStoppedError';
@@ -85,7 +90,8 @@ export type CancelResult = { outcome: 'canceled' | 'cancelling'; run: RunRecord 
 /** A run the scheduler holds in memory. */
 interface LiveRun {
   record: RunRecord;
-  spec: WorkflowSpec;
+  /** Undefined only for a recovered run whose workflow version is gone (it is failed, never dispatched). */
+  spec: WorkflowSpec | undefined;
   resume: boolean;
   /** Resolves when the run has finished (or was interrupted at shutdown). */
   ended: Promise<void>;
@@ -98,7 +104,7 @@ interface LiveRun {
 
 const key = (projectId: string, id: string) => `${projectId}\0${id}`;
 
-function liveRun(record: RunRecord, spec: WorkflowSpec, resume: boolean): LiveRun {
+function liveRun(record: RunRecord, spec: WorkflowSpec | undefined, resume: boolean): LiveRun {
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
   return { record, spec, resume, ended, markEnded, cancelRequested: false, interrupted: false };
@@ -137,7 +143,7 @@ export class RunScheduler {
     const unfinished = await this.deps.states.unfinished();
     for (const record of unfinished) {
       const spec = await this.deps.specOf(record.projectId, record.workflowId, record.workflowVersion);
-      const run = liveRun(record, spec ?? ({} as WorkflowSpec), await this.deps.hasCheckpoint(record.runId));
+      const run = liveRun(record, spec, await this.deps.hasCheckpoint(record.runId));
       this.remember(run);
       this.active += 1;
       if (record.idempotencyKey !== '') {
@@ -232,11 +238,6 @@ export class RunScheduler {
     return { outcome: 'cancelling', run: run.record };
   }
 
-  /** Runs waiting for a slot, and running. */
-  counts(): { queued: number; running: number } {
-    return { queued: this.active - this.running.size, running: this.running.size };
-  }
-
   /**
    * Stops accepting runs. Running runs get `shutdownGraceMs` to finish; the rest are
    * interrupted — their checkpoints keep the finished steps — and, like the queued ones,
@@ -298,7 +299,7 @@ export class RunScheduler {
       } else {
         run.controller?.abort();
       }
-      throw err;
+      throw new RunNotRecordedError(`the run could not be recorded: ${(err as Error).message}`);
     }
     return run;
   }
@@ -315,11 +316,11 @@ export class RunScheduler {
     this.running.add(run);
     const { record } = run;
     const onRunning = () => {
-      if (FINISHED_STATES.has(record.status)) return;
+      if (FINISHED_STATES.has(run.record.status)) return;
       this.transition(run, { status: 'running', startedAt: Date.now() });
     };
     run.settled = this.deps
-      .execute({ runId: record.runId, spec: run.spec, inputs: record.inputs, resume: run.resume, signal: controller.signal, onRunning })
+      .execute({ runId: record.runId, spec: run.spec!, inputs: record.inputs, resume: run.resume, signal: controller.signal, onRunning })
       .catch((err: unknown): RunOutcome => ({ status: 'failed', failureReason: 'unknown', error: (err as Error).message ?? String(err) }))
       .then((outcome) => {
         this.running.delete(run);
