@@ -18,7 +18,7 @@ interface IngestFlags {
 }
 
 async function runIngest(flags: IngestFlags): Promise<void> {
-  if (!flags.kafka) throw new Error('flowtrace ingest needs --kafka (write to Kafka for `flowtrace process`); for the all-in-one pipeline run `flowtrace up`');
+  if (!flags.kafka) throw new Error('ingest needs --kafka (write to Kafka for `flowtrace process`); for the all-in-one pipeline run `flowtrace up`');
   const config = loadConfig({
     overrides: { otlpHttp: { host: flags.host, port: flags.port === undefined ? undefined : integerSetting(flags.port, undefined, 0, '--port', 0, 65535) } },
   });

@@ -181,6 +181,22 @@ describe.skipIf(skipWithoutRealComponents('kafka'))('KafkaSpanSource', () => {
     expect(await committedOffset(groupId, topic)).toBe('2');
   });
 
+  it('waits for a spans topic that does not exist yet (the broker creates it on first request)', async () => {
+    const topic = `spans-${randomUUID()}`;
+    const groupId = `group-${randomUUID()}`;
+    const written: SourceBatch[] = [];
+    const s = source(topic, groupId, async (batch) => void written.push(batch));
+    await s.start();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: request('late', 2) }] });
+    await producer.disconnect();
+
+    await until(async () => (await committedOffset(groupId, topic).catch(() => '')) === '1', 30_000, 'offset 1 committed');
+    await s.stop();
+    expect(written.flatMap((b) => b.spans.map((x) => x.name))).toEqual(['late/0', 'late/1']);
+  });
+
   it('reports lag, and on stop abandons a write that keeps failing without committing it', async () => {
     const { topic, groupId } = await topicWith([request('a', 1), request('b', 1), request('c', 1), request('d', 1)]);
     let attempts = 0;

@@ -47,6 +47,8 @@ function losesPartition(err: unknown): boolean {
 }
 
 const SLEEP_SLICE_MS = 250;
+/** Attempts to subscribe while the spans topic is being created (about 30 s in all). */
+const SUBSCRIBE_ATTEMPTS = 20;
 
 /**
  * Keeps the member alive while a partition's batch is being written (kafkajs heartbeats only
@@ -128,7 +130,7 @@ export class KafkaSpanSource {
   /** Joins the group and starts consuming; rejects when the cluster cannot be reached. */
   async start(): Promise<void> {
     await Promise.all([this.deadLetters.connect(), this.admin.connect(), this.consumer.connect()]);
-    await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: this.config.fromBeginning });
+    await this.subscribe();
     await this.consumer.run({
       autoCommit: false,
       // Offsets are resolved by hand after each commit; auto-resolving would move the fetch
@@ -137,6 +139,21 @@ export class KafkaSpanSource {
       partitionsConsumedConcurrently: this.config.concurrency,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /**
+   * Subscribes to the spans topic. A topic that does not exist yet is created by the broker on
+   * first request (auto-creation), but the first answers still say it is unknown: wait for it.
+   */
+  private async subscribe(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: this.config.fromBeginning });
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || attempt >= SUBSCRIBE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
   }
 
   /**
