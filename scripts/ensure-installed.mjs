@@ -1,0 +1,11 @@
+// `npm start` / `npm test` on a fresh clone: install the locked dependencies first when
+// node_modules is missing or older than package-lock.json. Plain Node, no dependencies.
+import { execSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+
+const marker = 'node_modules/.package-lock.json';
+const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
+if (stale) {
+  process.stderr.write('flowtrace: installing dependencies from package-lock.json (npm ci)…\n');
+  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+}
