@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import { z } from 'zod/v4';
 import type { SpanBus } from '../pipeline/bus/span-bus.ts';
 import { StoreClosedError, type SpanStore } from '../storage/store.ts';
@@ -16,10 +16,21 @@ import { defineRoute, mountRoutes, openApiDocument, type Route } from './http/ro
 import { LiveEventHub } from './sse/live-event-hub.ts';
 import { SseService } from './sse/sse-service.ts';
 
+/**
+ * Operations another component serves under /api (the workflow service): mounted behind
+ * the API-key check and before the read API, so a route it also declares (GET
+ * /api/runs/:runId) is its; its OpenAPI paths are merged into the document.
+ */
+export interface MountedApi {
+  readonly router: Router;
+  openApiPaths(): Record<string, Record<string, unknown>>;
+}
+
 export interface TailServerDeps {
   store: SpanStore;
   bus: SpanBus;
   config: TailConfig;
+  workflows?: MountedApi;
 }
 
 export interface TailServer {
@@ -84,13 +95,21 @@ const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   res.status(500).json({ error: 'internal error' });
 };
 
+function apiDocument(routes: Route[], mounted: MountedApi | undefined): unknown {
+  const document = openApiDocument(routes, API_INFO) as { paths: Record<string, Record<string, unknown>> };
+  for (const [path, operations] of Object.entries(mounted?.openApiPaths() ?? {})) {
+    document.paths[path] = { ...document.paths[path], ...operations };
+  }
+  return document;
+}
+
 export function createTailServer(deps: TailServerDeps): TailServer {
   const config = resolveTailConfig(deps.config);
   const auth = new ApiKeyAuthenticator(config.apiKeys, config.defaultProjectId);
   const sse = new SseService(deps.store, new LiveEventHub(deps.bus), config.sse);
   const protectedRoutes = [...apiRoutes(deps.store), ...sse.routes()];
   let document: unknown;
-  const open = publicRoutes(() => (document ??= openApiDocument([...open, ...protectedRoutes], API_INFO)));
+  const open = publicRoutes(() => (document ??= apiDocument([...open, ...protectedRoutes], deps.workflows)));
 
   const app = express();
   app.disable('x-powered-by');
@@ -100,6 +119,7 @@ export function createTailServer(deps: TailServerDeps): TailServer {
   mountRoutes(api, protectedRoutes);
   app.use(publicApi);
   app.use('/api', auth.middleware());
+  if (deps.workflows) app.use(deps.workflows.router);
   app.use(api);
   app.use('/api', (req, res) => {
     res.status(404).json({ error: `no such endpoint: ${req.method} ${req.baseUrl}${req.path} (see /api/openapi.json)` });

@@ -5,7 +5,7 @@
 import type { z } from 'zod/v4';
 import type { SpanStore } from '../../storage/store.ts';
 import { canonicalDecimal } from '../events/stream-span.ts';
-import { selectRows, stringArrayParam, type Params } from '../query/rows.ts';
+import { selectRows, stringList, type Params } from '../query/rows.ts';
 import { RUN_STATUSES, type AnalyticsSummarySchema, type CostByLabelSchema, type FailuresBreakdownSchema } from './schemas.ts';
 import { isoOfNs } from './run-queries.ts';
 
@@ -39,17 +39,17 @@ function scopeOf(scope: AnalyticsScope) {
     `RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND ${spanTime})`,
   ];
   if (scope.services?.size) {
-    params.services = stringArrayParam([...scope.services]);
-    spans.push('ServiceName IN {services:Array(String)}');
-    runs.push('RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND ServiceName IN {services:Array(String)})');
+    const services = stringList('services', scope.services, params);
+    spans.push(`ServiceName IN ${services}`);
+    runs.push(`RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND ServiceName IN ${services})`);
   }
   if (scope.workflows?.size) {
-    params.workflows = stringArrayParam([...scope.workflows]);
+    const workflows = stringList('workflows', scope.workflows, params);
     // A run's workflow is recorded on its run span.
     spans.push(
-      "RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND Role = 'run' AND WorkflowId IN {workflows:Array(String)})",
+      `RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND Role = 'run' AND WorkflowId IN ${workflows})`,
     );
-    runs.push('WorkflowId IN {workflows:Array(String)}');
+    runs.push(`WorkflowId IN ${workflows}`);
   }
   return { params, spans: spans.join(' AND '), runs: runs.join(' AND ') };
 }

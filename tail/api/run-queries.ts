@@ -3,7 +3,7 @@
 import type { z } from 'zod/v4';
 import type { SpanStore } from '../../storage/store.ts';
 import { canonicalDecimal } from '../events/stream-span.ts';
-import { selectRows, stringArrayParam, type Params } from '../query/rows.ts';
+import { selectRows, stringList, type Params } from '../query/rows.ts';
 import type { RUN_STATUSES, RunSummarySchema } from './schemas.ts';
 
 export type RunSummary = z.output<typeof RunSummarySchema>;
@@ -106,10 +106,7 @@ function toRunSummary(row: RunRow, nowMs: number): RunSummary {
 /** Conditions on the runs view for a filter, with their parameters added to `params`. */
 function filterConditions(filter: RunFilter, params: Params): string[] {
   const where: string[] = [];
-  const list = (name: string, values: ReadonlySet<string>) => {
-    params[name] = stringArrayParam([...values]);
-    return `{${name}:Array(String)}`;
-  };
+  const list = (name: string, values: ReadonlySet<string>) => stringList(name, values, params);
   /** Runs having a span that satisfies `condition` (span_facts is keyed by project and run). */
   const withSpan = (condition: string) =>
     `RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND ${condition})`;

@@ -5,7 +5,7 @@ import type { z } from 'zod/v4';
 import { sumUsd } from '../../processors/cost/index.ts';
 import type { SpanStore } from '../../storage/store.ts';
 import { ORDER_KEYS, readSpanPage, type StoredSpan } from '../query/span-reader.ts';
-import { stringArrayParam, type Params } from '../query/rows.ts';
+import { stringList, type Params } from '../query/rows.ts';
 import type { AttemptSchema, StepSchema } from './schemas.ts';
 import { isoOfNs } from './run-queries.ts';
 
@@ -104,13 +104,14 @@ export async function readTrace(store: SpanStore, projectId: string, runId: stri
   const top = await readSpanPage(store, { projectId, where, params, orderBy: 'start', limit: limit + 1, attributes: 'all' });
   const page = top.slice(0, limit);
   const stepIds = page.filter((s) => s.role === 'step' && s.stepId !== '').map((s) => s.stepId);
+  const childParams: Params = { run: runId };
   const children =
     stepIds.length === 0
       ? []
       : await readSpanPage(store, {
           projectId,
-          where: ['RunId = {run:String}', 'StepId IN {steps:Array(String)}', "Role NOT IN ('step', 'run')"],
-          params: { run: runId, steps: stringArrayParam(stepIds) },
+          where: ['RunId = {run:String}', `StepId IN ${stringList('steps', stepIds, childParams)}`, "Role NOT IN ('step', 'run')"],
+          params: childParams,
           orderBy: 'start',
           limit: MAX_CHILD_SPANS,
           attributes: 'all',

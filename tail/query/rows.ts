@@ -11,7 +11,12 @@ export async function selectRows<T>(store: SpanStore, sql: string, params: Param
   return rows;
 }
 
-/** A ClickHouse array literal for an `Array(String)` parameter (values are escaped, the literal is a parameter value). */
-export function stringArrayParam(values: readonly string[]): string {
-  return `[${values.map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(',')}]`;
+/**
+ * A list of strings as an SQL expression (for `column IN <expression>`). The list travels
+ * as one JSON string parameter that ClickHouse parses, which both the embedded engine and
+ * the HTTP client pass through verbatim.
+ */
+export function stringList(name: string, values: Iterable<string>, params: Params): string {
+  params[name] = JSON.stringify([...values]);
+  return `JSONExtract({${name}:String}, 'Array(String)')`;
 }

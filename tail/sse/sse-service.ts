@@ -11,7 +11,7 @@ import { oneOrMore, text, textList } from '../http/params.ts';
 import { defineRoute, type Route } from '../http/route.ts';
 import type { SpanStore } from '../../storage/store.ts';
 import { ORDER_KEYS, readSpanPage } from '../query/span-reader.ts';
-import { stringArrayParam, type Params } from '../query/rows.ts';
+import { stringList, type Params } from '../query/rows.ts';
 import { TraceEventSchema } from './event-schema.ts';
 import type { LiveEventHub, StreamFilter } from './live-event-hub.ts';
 import { SseConnection } from './sse-connection.ts';
@@ -80,8 +80,7 @@ function historyOf(store: SpanStore, filter: StreamFilter): HistoryReader {
     ];
     for (const [column, name, values] of sets) {
       if (values === undefined || values.size === 0) continue;
-      where.push(`${column} IN {${name}:Array(String)}`);
-      params[name] = stringArrayParam([...values]);
+      where.push(`${column} IN ${stringList(name, values, params)}`);
     }
     return readSpanPage(store, { projectId: filter.projectId, where, params, orderBy: 'end', limit, attributes: 'stream' });
   };

@@ -75,7 +75,7 @@ describe('SSE trace streams', () => {
         return store.execute(request);
       },
     });
-    h = await startTailHarness({ sse: { maxBufferedBytes: 256 * 1024, disconnectGraceMs: 30_000 } }, { wrapStore: holdHistory });
+    h = await startTailHarness({ sse: { maxBufferedBytes: 4 * 1024 * 1024, disconnectGraceMs: 30_000 } }, { wrapStore: holdHistory });
   });
   afterAll(async () => {
     await h?.close();
@@ -264,7 +264,8 @@ describe('SSE trace streams', () => {
     stalled.response.pause();
     stalled.response.socket.pause();
     const before = h.server.liveConnections();
-    for (const batch of batchesOf(spans, 10)) await h.ingest(batch);
+    // ~20 MB in batches of ~1 MB: a reading client is never more than the 4 MiB bound behind; a stalled one soon is.
+    for (const batch of batchesOf(spans, 5)) await h.ingest(batch);
 
     await reader.waitFor(isRunEnd, 20_000, 'run.status for the reading client');
     expect(reader.traceEvents().map((e) => e.id)).toEqual(expectedEvents(spans).map((e) => e.id));

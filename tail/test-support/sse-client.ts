@@ -24,9 +24,10 @@ export class SseTestClient {
   ) {}
 
   /** Opens a stream; non-200 answers resolve too (check `status` and `body()`). */
-  static connect(url: string, headers: Record<string, string> = {}): Promise<SseTestClient> {
+  static connect(url: string, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<SseTestClient> {
     return new Promise((resolve, reject) => {
       const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+        clearTimeout(timer);
         const client = new SseTestClient(res, res.statusCode ?? 0);
         res.setEncoding('utf8');
         if (client.status === 200) res.on('data', (chunk: string) => client.feed(chunk));
@@ -35,6 +36,7 @@ export class SseTestClient {
         res.on('error', () => client.finish());
         resolve(client);
       });
+      const timer = setTimeout(() => req.destroy(new Error(`no response from ${url} within ${timeoutMs} ms`)), timeoutMs);
       req.on('error', reject);
       req.end();
     });
