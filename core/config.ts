@@ -41,7 +41,7 @@ export const ConfigSchema = z
     queue: z
       .object({
         /** Spans held in memory waiting for storage; beyond this the receiver answers 429. */
-        maxQueuedSpans: z.number().int().positive().default(200_000),
+        maxQueuedSpans: z.number().int().positive().default(50_000),
         /** Group commit: one insert takes up to this many spans ... */
         maxBatchSpans: z.number().int().positive().default(20_000),
         /** ... or whatever arrived within this window after the first waiting request. */
