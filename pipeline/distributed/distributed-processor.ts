@@ -4,18 +4,18 @@
 // Ranges of several partitions that are ready together share one insert (group commit, as in
 // the embedded pipeline): an insert costs the engine about as much for ten spans as for a
 // thousand. Partitions are spread over a few insert lanes that run concurrently, as a single
-// insert stream leaves the engine's cores idle. The insert's deduplication token
-// is derived from the ranges' `topic:partition:first-last` names, so retrying the same group
-// is a no-op; a redelivery grouped differently is made invisible by the (TraceId, SpanId)
+// insert stream leaves the engine's cores idle. The insert's deduplication token is derived
+// from the ranges' `topic:partition:first-last` names, so retrying the same group is a no-op;
+// a redelivery grouped differently is made invisible by the (TraceId, SpanId)
 // ReplacingMergeTree backstop the views read with FINAL. Stored spans are then published to
 // the enriched topic for the live tail.
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
+import type { EnrichedSpan } from '../../core/span.ts';
 import { EnrichedSpanPublisher, type EnrichedSpanPublisherConfig } from '../../exporters/kafka-enriched/index.ts';
 import { KafkaSpanSource, type KafkaSpanSourceConfig, type RetriedStep, type SourceBatch, type SourceObserver } from '../../ingest/kafka/index.ts';
 import { createProcessorChain, type ProcessorChain, type ProcessorChainConfig } from '../../processors/chain.ts';
 import type { SpanStore } from '../../storage/store.ts';
-import type { EnrichedSpan } from '../../core/span.ts';
 import { GroupCommitWriter } from '../group-commit/group-commit-writer.ts';
 import { MeteredStore } from './metered-store.ts';
 import { MetricsServer } from './metrics-server.ts';
