@@ -15,3 +15,4 @@ export { compareEventKeys, formatEventId, parseEventId, type EventKey } from './
 export { fromEnrichedSpan, type StreamSpan } from './events/stream-span.ts';
 export { getRun, listRuns, deleteRun, type RunFilter, type RunSummary } from './api/run-queries.ts';
 export { RunSummarySchema, RUN_STATUSES, FAILURE_CLASSES } from './api/schemas.ts';
+export { EnrichedTopicBus, type EnrichedTopicBusConfig } from './kafka/enriched-topic-bus.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnrichedSpan, SpanRecord } from '../../core/span.ts';
-import { InProcessSpanBus } from '../../pipeline/bus/span-bus.ts';
+import { InProcessSpanBus, type SpanBus } from '../../pipeline/bus/span-bus.ts';
 import { createProcessorChain } from '../../processors/chain.ts';
 import { ChdbStore } from '../../storage/chdb/chdb-store.ts';
 import type { SpanStore } from '../../storage/store.ts';
@@ -14,7 +14,7 @@ import { createTailServer, type TailServer } from '../server.ts';
 
 export interface TailHarness {
   store: ChdbStore;
-  bus: InProcessSpanBus;
+  bus: SpanBus;
   server: TailServer;
   baseUrl: string;
   /** Processes, stores (committed) and publishes one batch, like the embedded pipeline. */
@@ -29,13 +29,18 @@ let batchNumber = 0;
 export interface HarnessOptions {
   /** Wraps the store the server reads (e.g. to hold a history query at a chosen moment). */
   wrapStore?: (store: SpanStore) => SpanStore;
+  /** The bus the server listens to (default an in-process bus). */
+  bus?: (store: SpanStore) => SpanBus;
+  /** How `ingest` announces committed spans (default: publish on the bus). */
+  announce?: (spans: EnrichedSpan[]) => Promise<void>;
 }
 
 export async function startTailHarness(config: TailConfig = {}, options: HarnessOptions = {}): Promise<TailHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'flowtrace-tail-'));
   const store = new ChdbStore({ dataDir: dir });
   await store.migrate();
-  const bus = new InProcessSpanBus();
+  const bus = options.bus ? options.bus(store) : new InProcessSpanBus();
+  const announce = options.announce ?? (async (spans: EnrichedSpan[]) => bus.publish(spans));
   const chain = createProcessorChain();
   const served = options.wrapStore ? options.wrapStore(store) : store;
   const server = createTailServer({ store: served, bus, config: { ...config, port: 0, host: '127.0.0.1' } });
@@ -49,7 +54,7 @@ export async function startTailHarness(config: TailConfig = {}, options: Harness
     async ingest(records) {
       const spans = chain.process(records);
       await store.insertSpans(spans, `test-batch-${process.pid}-${++batchNumber}`);
-      bus.publish(spans);
+      await announce(spans);
       return spans;
     },
     async json<T>(path: string, init?: RequestInit) {
