@@ -4,10 +4,6 @@
 // and the service's runs sending their spans to that receiver. Providers are whatever the
 // caller points at (the provider simulator). Test support only.
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { ApiKeyAuthenticator } from '../../tail/auth/api-key-auth.ts';
 import { join } from 'node:path';
 import { OtlpHttpReceiver } from '../../ingest/otlp-http/index.ts';
 import { InProcessSpanBus } from '../../pipeline/bus/span-bus.ts';
@@ -60,17 +56,9 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     runtime,
     config: { checkpointDir: join(options.home, 'checkpoints'), ...options.service },
   });
-  const tail = createTailServer({ store, bus, config: { host: '127.0.0.1', port: 0 } });
+  const tail = createTailServer({ store, bus, config: { host: '127.0.0.1', port: options.apiPort ?? 0 }, workflows: service });
   await service.start();
-  await tail.start();
-  // Until the read API mounts the service itself: the service's router in front of it.
-  const app = express();
-  app.use('/api', new ApiKeyAuthenticator([], 'default').middleware());
-  app.use(service.router);
-  app.use(tail.app);
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(options.apiPort ?? 0, '127.0.0.1', resolve));
-  const api = server.address() as AddressInfo;
+  const api = await tail.start();
   return {
     baseUrl: `http://127.0.0.1:${api.port}`,
     store,
@@ -82,8 +70,6 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
       await receiver.stop();
       await writer.close();
       await tail.stop();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
       await store.close();
     },
   };

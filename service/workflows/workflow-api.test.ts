@@ -145,6 +145,24 @@ describe('workflow API', () => {
     expect((await api.get('/api/workflows?limit=500')).body.workflows.map((w: { name: string }) => w.name)).not.toContain('Broken');
   });
 
+  it('documents its operations in the read API\'s OpenAPI document', async () => {
+    const { body } = await api.get('/api/openapi.json');
+    const operations = (path: string) => Object.keys(body.paths[path] ?? {}).sort();
+    expect(operations('/api/workflows')).toEqual(['get', 'post']);
+    expect(operations('/api/workflows/{id}')).toEqual(['delete', 'get', 'put']);
+    expect(operations('/api/workflows/{id}/runs')).toEqual(['get', 'post']);
+    expect(operations('/api/workflows/{id}/runs/{runId}')).toEqual(['get']);
+    expect(operations('/api/runs/{runId}/cancel')).toEqual(['post']);
+    // The run detail is the service's (scheduler status, long poll), next to the read API's other run routes.
+    expect(operations('/api/runs/{runId}')).toEqual(['delete', 'get']);
+    expect(body.paths['/api/runs/{runId}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['runId', 'wait']);
+    expect(body.paths['/api/runs/{runId}/stream']).toBeDefined();
+    const start = body.paths['/api/workflows/{id}/runs'].post;
+    expect(start.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:id', 'header:Idempotency-Key']);
+    expect(Object.keys(start.responses).sort()).toEqual(['200', '202', '400', '401', '404', '410', '413', '415', '422', '429', '500', '503']);
+    expect(body.paths['/api/workflows'].post.requestBody.content['application/json'].schema.required).toEqual(['name', 'graph_json']);
+  });
+
   it('answers bad input with a precise 4xx and keeps serving', async () => {
     const malformed = await api.send('POST', '/api/workflows', '{"name": "x", "graph_json": {', 'application/json');
     expect(malformed.status).toBe(400);
