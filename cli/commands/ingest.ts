@@ -15,6 +15,7 @@ interface IngestFlags {
   host?: string;
   port?: string;
   maxRecordBytes?: string;
+  deliveryTimeout?: string;
 }
 
 async function runIngest(flags: IngestFlags): Promise<void> {
@@ -29,6 +30,7 @@ async function runIngest(flags: IngestFlags): Promise<void> {
   const exporter = new KafkaOtlpExporter(kafka, {
     topic,
     maxRecordBytes: integerSetting(flags.maxRecordBytes, undefined, KAFKA_MAX_MESSAGE_BYTES, '--max-record-bytes', 1024),
+    deliveryTimeoutMs: integerSetting(flags.deliveryTimeout, undefined, 10_000, '--delivery-timeout', 100, 600_000),
   });
   try {
     await exporter.start();
@@ -64,5 +66,6 @@ export function register(program: Command): void {
     .option('--host <host>', 'OTLP/HTTP interface (env FLOWTRACE_OTLP_HTTP_HOST, default 127.0.0.1)')
     .option('--port <port>', `OTLP/HTTP port (env FLOWTRACE_OTLP_HTTP_PORT, default ${DEFAULT_PORTS.OTLP_HTTP}; 0 = any free port)`)
     .option('--max-record-bytes <n>', `largest Kafka record; bigger traces are cut into several (default ${KAFKA_MAX_MESSAGE_BYTES})`)
+    .option('--delivery-timeout <ms>', 'how long a request waits for Kafka’s acknowledgement before the answer is 503 (default 10000)')
     .action((flags: IngestFlags) => runIngest(flags));
 }
