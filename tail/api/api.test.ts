@@ -64,12 +64,14 @@ const DEFAULT_RUNS: RunId[] = ['run-a', 'run-b', 'run-c', 'run-d', 'run-e'];
 function expectedTotals(spans: EnrichedSpan[]) {
   const calls = spans.filter((s) => s.genai.isInference);
   const saved = spans.flatMap((s) => (s.cost?.savedUsd ? [s.cost.savedUsd] : []));
+  // A switch to a fallback target is a fallback; the other attempts after a step's first are retries.
+  const switches = new Set(calls.filter((s) => s.run.fallbackFrom !== '').map((s) => `${s.run.stepId} ${s.run.fallbackFrom}`)).size;
   return {
     steps: spans.filter((s) => s.run.role === 'step').length,
     llm_calls: calls.length,
     tool_calls: spans.filter((s) => s.run.role === 'tool').length,
-    retries: calls.filter((s) => s.run.attempt > 1).length,
-    fallbacks: spans.filter((s) => s.run.fallbackFrom !== '').length,
+    fallbacks: switches,
+    retries: calls.filter((s) => s.run.attempt > 1).length - switches,
     cache_hits: spans.filter((s) => s.run.cacheHit && s.run.role === 'step').length,
     error_spans: spans.filter((s) => s.statusCode === 'Error').length,
     input_tokens: calls.reduce((n, s) => n + (s.genai.usage?.input ?? 0), 0),

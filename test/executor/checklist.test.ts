@@ -163,7 +163,7 @@ describe('seed 004 §12 checklist through the embedded pipeline', () => {
       [SONNET, 1, '', 'Error', 'provider_error'],
       [GPT_4O, 2, `anthropic/${SONNET}`, 'Unset', ''],
     ]);
-    expect(run).toMatchObject({ Status: 'succeeded', LlmCalls: 5, Retries: 3, Fallbacks: 2, CacheHits: 0 });
+    expect(run).toMatchObject({ Status: 'succeeded', LlmCalls: 5, Retries: 1, Fallbacks: 2, CacheHits: 0 });
     expect(failures.map((f) => [f.Role, f.FailureClass, f.FailureReason, f.Outcome])).toEqual([
       ['llm', 'model', 'rate_limit', 'recovered'],
       ['llm', 'model', 'overloaded', 'recovered'],
