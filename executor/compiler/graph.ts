@@ -24,34 +24,69 @@ export interface CompileOptions {
   parallel: boolean;
   /** None: the run is not checkpointed (it cannot be resumed). */
   checkpointer?: BaseCheckpointSaver;
-  /** Told about each node the scheduler records as skipped. */
+}
+
+/** What a compiled graph needs from the run invoking it, passed in the invoke config. */
+export interface RunBinding {
+  execute: NodeExecutor;
+  /** Told about each node recorded as skipped. */
   onSkipped(step: StepSummary): void;
 }
 
-export function compileWorkflow(plan: WorkflowPlan, execute: NodeExecutor, options: CompileOptions) {
+const BINDING_KEY = 'flowtrace_run';
+
+/** The `configurable` entries that bind one invocation of a compiled graph to its run. */
+export function bindingConfigurable(binding: RunBinding): Record<string, unknown> {
+  return { [BINDING_KEY]: binding };
+}
+
+function bindingOf(config: LangGraphRunnableConfig): RunBinding {
+  const binding = config.configurable?.[BINDING_KEY] as RunBinding | undefined;
+  if (!binding) throw new Error('workflow graph invoked without its run binding (bindingConfigurable)');
+  return binding;
+}
+
+/**
+ * The graph depends on the workflow only, not on the run: a run binds its executor through
+ * the invoke config, so one compiled graph serves every run of the same workflow.
+ */
+export function compileWorkflow(plan: WorkflowPlan, options: CompileOptions) {
   // LangGraph's builder types track node names as literal types; a generated graph has
   // arbitrary names, so it is built through the untyped surface.
   const graph = new StateGraph(RunState) as unknown as StateGraph<typeof RunState.spec, RunStateValue, RunStateUpdate, string>;
-  // The scheduler records the skips and routes in one go (a Command): a conditional edge
-  // would re-read the whole state after the node, which costs a channel copy per superstep.
+  const targets = [...plan.order, END];
+
+  /** The skips and the next nodes as one Command: update (`update` plus the skips) and goto. */
+  const route = (run: RunBinding, next: { skipped: StepSummary[]; ready: string[] }, update: Record<string, StepSummary>): Command => {
+    const { skipped, ready } = next;
+    for (const step of skipped) {
+      run.onSkipped(step);
+      update[step.nodeId] = step;
+    }
+    return new Command({ update: { steps: update, solo: ready.length === 1 ? ready[0] : '' }, goto: ready.length ? ready : END });
+  };
+
   graph.addNode(
     SCHEDULER,
-    (state: RunStateValue) => {
-      const { skipped, ready } = plan.schedule(state.steps, options.parallel);
-      for (const step of skipped) options.onSkipped(step);
-      return new Command({
-        update: { steps: Object.fromEntries(skipped.map((step) => [step.nodeId, step])) },
-        goto: ready.length ? ready : END,
-      });
-    },
-    { ends: [...plan.order, END] },
+    (state: RunStateValue, config: LangGraphRunnableConfig) => route(bindingOf(config), plan.schedule(state.steps, options.parallel), {}),
+    { ends: targets },
   );
   for (const id of plan.order) {
-    graph.addNode(id, (state: RunStateValue, config: LangGraphRunnableConfig) =>
-      // A node already recorded (a resumed run) is never run twice.
-      state.steps[id] ? Promise.resolve({}) : execute(id, state, config),
+    graph.addNode(
+      id,
+      async (state: RunStateValue, config: LangGraphRunnableConfig) => {
+        // A node already recorded (a resumed run) is never run twice.
+        if (state.steps[id]) return new Command({ goto: SCHEDULER });
+        const run = bindingOf(config);
+        const own = ((await run.execute(id, state, config)).steps ?? {}) as Record<string, StepSummary>;
+        // A node that ran alone in its superstep schedules the next one itself, which saves a
+        // LangGraph superstep per node in chains; siblings of a fan-out leave it to the scheduler,
+        // which sees all their records.
+        if (state.solo !== id) return new Command({ update: { steps: own }, goto: SCHEDULER });
+        return route(run, plan.scheduleAfter(id, state.steps, own, options.parallel), own);
+      },
+      { ends: [...targets, SCHEDULER] },
     );
-    graph.addEdge(id, SCHEDULER);
   }
   graph.addEdge(START, SCHEDULER);
   return graph.compile({ checkpointer: options.checkpointer });
@@ -59,7 +94,7 @@ export function compileWorkflow(plan: WorkflowPlan, execute: NodeExecutor, optio
 
 export type CompiledWorkflow = ReturnType<typeof compileWorkflow>;
 
-/** Supersteps a run can take: a node and the scheduler after it, per node. */
+/** Supersteps a run can take: at most a node and the scheduler after it, per node. */
 export function recursionLimitFor(plan: WorkflowPlan): number {
   return 2 * plan.order.length + 5;
 }

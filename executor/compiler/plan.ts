@@ -40,6 +40,9 @@ export class WorkflowPlan {
   readonly nodes: ReadonlyMap<string, WorkflowNode>;
   readonly incoming: ReadonlyMap<string, PlannedEdge[]>;
   readonly outgoing: ReadonlyMap<string, PlannedEdge[]>;
+  /** Incoming edges by position in `order`, for the scheduler's scan. */
+  private readonly incomingAt: PlannedEdge[][];
+  private readonly position: ReadonlyMap<string, number>;
 
   constructor(readonly spec: WorkflowSpec) {
     this.nodes = new Map(spec.nodes.map((node) => [node.id, node]));
@@ -53,6 +56,8 @@ export class WorkflowPlan {
     }
     this.incoming = incoming;
     this.outgoing = outgoing;
+    this.incomingAt = this.order.map((id) => incoming.get(id)!);
+    this.position = new Map(this.order.map((id, index) => [id, index]));
   }
 
   get entry(): string {
@@ -71,10 +76,14 @@ export class WorkflowPlan {
    * Throws when a condition fails to evaluate.
    */
   activation(id: string, steps: Record<string, StepSummary>): Activation {
+    return this.activationIn(id, (source) => steps[source]);
+  }
+
+  private activationIn(id: string, recordOf: (id: string) => StepSummary | undefined): Activation {
     if (id === this.entry) return { active: true };
     const notTaken: string[] = [];
     for (const edge of this.incoming.get(id) ?? []) {
-      const source = steps[edge.from];
+      const source = recordOf(edge.from);
       if (source?.status !== 'succeeded') {
         notTaken.push(`${edge.from} was ${source?.status ?? 'not run'}`);
         continue;
@@ -92,16 +101,31 @@ export class WorkflowPlan {
    * evaluate makes the node ready, so it fails as a step with that error.
    */
   schedule(steps: Record<string, StepSummary>, parallel: boolean): { skipped: StepSummary[]; ready: string[] } {
-    // Runs after every superstep: the state is copied only when a node gets skipped.
-    let settled = steps;
+    return this.scan(steps, parallel, {}, 0);
+  }
+
+  /**
+   * `schedule` once node `id` — the only node of its superstep — has settled with the records
+   * in `own`, which are not merged into `steps` yet. Only nodes after `id` in topological
+   * order can have changed: nothing before it was ready or skippable when it started.
+   */
+  scheduleAfter(id: string, steps: Record<string, StepSummary>, own: Record<string, StepSummary>, parallel: boolean): { skipped: StepSummary[]; ready: string[] } {
+    return this.scan(steps, parallel, own, this.position.get(id)! + 1);
+  }
+
+  private scan(steps: Record<string, StepSummary>, parallel: boolean, recent: Record<string, StepSummary>, from: number): { skipped: StepSummary[]; ready: string[] } {
+    // Runs after every superstep: lookups go through the layers instead of merging them.
+    const skippedNow: Record<string, StepSummary> = {};
+    const recordOf = (id: string) => skippedNow[id] ?? recent[id] ?? steps[id];
     const skipped: StepSummary[] = [];
     const ready: string[] = [];
-    for (const id of this.order) {
-      if (settled[id]) continue;
-      if (!(this.incoming.get(id) ?? []).every((edge) => settled[edge.from])) continue;
+    for (let i = from; i < this.order.length; i++) {
+      const id = this.order[i]!;
+      if (recordOf(id)) continue;
+      if (!this.incomingAt[i]!.every((edge) => recordOf(edge.from))) continue;
       let activation: Activation;
       try {
-        activation = this.activation(id, settled);
+        activation = this.activationIn(id, recordOf);
       } catch {
         activation = { active: true };
       }
@@ -110,8 +134,7 @@ export class WorkflowPlan {
         if (!parallel) break;
       } else {
         const record = skippedStep(this.node(id), activation.reason);
-        if (settled === steps) settled = { ...steps };
-        settled[id] = record;
+        skippedNow[id] = record;
         skipped.push(record);
       }
     }

@@ -61,6 +61,14 @@ export function skippedStep(node: WorkflowNode, reason: string): StepSummary {
 
 type Steps = Record<string, StepSummary>;
 
+/** A new record set with the writes on top; a plain key loop copies a large set several times faster than Object.assign. */
+function mergeSteps(current: Steps, writes: Steps[]): Steps {
+  const merged: Steps = {};
+  for (const id in current) merged[id] = current[id]!;
+  for (const write of writes) for (const id in write) merged[id] = write[id]!;
+  return merged;
+}
+
 export const RunState = Annotation.Root({
   inputs: Annotation<Record<string, unknown>>(),
   /** Hash of the workflow the run started with; a resume must use the same one. */
@@ -68,9 +76,11 @@ export const RunState = Annotation.Root({
   // A delta channel: each checkpoint stores only the step records written in its superstep
   // (rebuilt on read from the ancestors' writes), so checkpoints grow with the run, not
   // with its square — a merged dict would be re-serialised whole at every superstep.
-  steps: new DeltaChannel<Steps, Steps>((current, writes) => Object.assign({}, current, ...writes), {
+  steps: new DeltaChannel<Steps, Steps>(mergeSteps, {
     initialValueFactory: () => ({}),
   }),
+  /** The node started alone in the current superstep, if one was ('' otherwise): it may schedule its successors itself. */
+  solo: Annotation<string>({ reducer: (_previous, next) => next, default: () => '' }),
 });
 
 export type RunStateValue = typeof RunState.State;

@@ -3,12 +3,13 @@
 // fails or is cancelled still resolves (status says so); only a run that cannot start
 // (invalid workflow or inputs, a resume without checkpoint) rejects.
 import { createHash, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
 import type { FailureReason } from '../../core/span.ts';
 import type { LlmStepRunner } from '../contracts.ts';
 import { FileCheckpointSaver } from '../checkpoint/file-saver.ts';
-import { compileWorkflow, recursionLimitFor, type CompiledWorkflow, type NodeExecutor } from '../compiler/graph.ts';
+import { bindingConfigurable, compileWorkflow, recursionLimitFor, type CompiledWorkflow, type RunBinding } from '../compiler/graph.ts';
 import { WorkflowPlan } from '../compiler/plan.ts';
 import type { RunStateValue, StepSummary } from '../compiler/state.ts';
 import { RunGuard, resolveLimits, type GuardHooks } from '../guardrails/guard.ts';
@@ -61,8 +62,9 @@ export class RunIdError extends Error {
 
 const RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-function specHash(spec: WorkflowSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+function contentOf(spec: WorkflowSpec): { text: string; hash: string } {
+  const text = JSON.stringify(spec);
+  return { text, hash: createHash('sha256').update(text).digest('hex') };
 }
 
 function workflowName(spec: WorkflowSpec): string {
@@ -79,6 +81,8 @@ function statusOf(error: unknown, steps: Iterable<StepSummary>): { status: RunSt
 
 interface Prepared {
   spec: WorkflowSpec;
+  /** Canonical JSON of the spec and its SHA-256: the run's workflow version. */
+  content: { text: string; hash: string };
   runId: string;
   maxima: LimitMaxima;
   tools: ToolRegistry;
@@ -99,7 +103,36 @@ function prepare(specOrDocument: unknown, options: RunWorkflowOptions): Prepared
   // Without a place to keep them, checkpoints could never be read back (nothing can resume
   // the run), so none are taken: they cost a state copy at every superstep.
   const checkpointer = options.checkpointer ?? (options.checkpointDir ? new FileCheckpointSaver(options.checkpointDir) : undefined);
-  return { spec: validated.spec, runId, maxima, tools, checkpointer };
+  return { spec: validated.spec, content: contentOf(validated.spec), runId, maxima, tools, checkpointer };
+}
+
+/** Compiled graphs of recently run workflows (by content), for runs that keep no checkpoints. */
+const compiledGraphs = new Map<string, { plan: WorkflowPlan; graph: CompiledWorkflow }>();
+const COMPILED_GRAPHS_KEPT = 16;
+
+/**
+ * The plan and LangGraph graph of the workflow. Compiling a graph costs about as much as
+ * running a short workflow, so graphs without a checkpointer are reused across runs of the
+ * same content; the plan gets its own copy of the spec, so later changes to the caller's
+ * object cannot leak into other runs.
+ */
+function compiledFor(prepared: Prepared): { plan: WorkflowPlan; graph: CompiledWorkflow } {
+  const parallel = prepared.spec.parallel ?? false;
+  if (prepared.checkpointer) {
+    const plan = new WorkflowPlan(prepared.spec);
+    return { plan, graph: compileWorkflow(plan, { parallel, checkpointer: prepared.checkpointer }) };
+  }
+  const key = prepared.content.hash;
+  let entry = compiledGraphs.get(key);
+  if (entry) {
+    compiledGraphs.delete(key);
+  } else {
+    const plan = new WorkflowPlan(JSON.parse(prepared.content.text) as WorkflowSpec);
+    entry = { plan, graph: compileWorkflow(plan, { parallel }) };
+  }
+  compiledGraphs.set(key, entry);
+  if (compiledGraphs.size > COMPILED_GRAPHS_KEPT) compiledGraphs.delete(compiledGraphs.keys().next().value!);
+  return entry;
 }
 
 /** The state an earlier attempt of the run left, checked against this workflow; undefined for a new run. */
@@ -116,7 +149,7 @@ async function priorState(graph: CompiledWorkflow, prepared: Prepared, resume: b
   }
   if (!exists) throw new RunIdError(`no checkpoint for run '${prepared.runId}' to resume`);
   const values = snapshot.values as RunStateValue;
-  if (values.specHash !== specHash(prepared.spec)) {
+  if (values.specHash !== prepared.content.hash) {
     throw new RunIdError(`run '${prepared.runId}' was started with a different workflow; resume it with the same file`);
   }
   return values;
@@ -158,25 +191,21 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
   const { spec, runId } = prepared;
   const resume = options.resume ?? false;
   const inputs = resume ? {} : resolveInputs(spec, options.inputs);
-  const plan = new WorkflowPlan(spec);
+  const { plan, graph } = compiledFor(prepared);
   const telemetry = options.telemetry ?? activeTelemetry();
   const events = new RunEvents(runId, options.onEvent);
   const ledger = new StepLedger(events);
   const controller = new AbortController();
+  // Every task of a superstep and every call in flight listen on the run's signal: a wide
+  // parallel fan-out is not a listener leak.
+  setMaxListeners(0, controller.signal);
   const started = performance.now();
 
-  // The executor needs the run span's context; the graph is compiled first to read the prior state.
-  let executor: NodeExecutor | undefined;
-  const graph = compileWorkflow(plan, (id, state, config) => executor!(id, state, config), {
-    parallel: spec.parallel ?? false,
-    checkpointer: prepared.checkpointer,
-    onSkipped: (step) => ledger.record(step),
-  });
   const prior = await priorState(graph, prepared, resume);
 
   return telemetry.withRun(
     // The version is the content hash: it names the exact revision of the file that ran.
-    { workflowName: workflowName(spec), runId, workflowId: spec.id, workflowVersion: specHash(spec).slice(0, 12) },
+    { workflowName: workflowName(spec), runId, workflowId: spec.id, workflowVersion: prepared.content.hash.slice(0, 12) },
     async (run) => {
       const guard = new RunGuard(resolveLimits(spec, prepared.maxima), guardHooks(run, events, controller));
       const restored = prior?.steps ?? {};
@@ -193,7 +222,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
         signal: controller.signal,
         captureContent: options.captureContent ?? telemetry.captureContent,
       };
-      executor = createNodeExecutor(ctx, ledger);
+      const binding: RunBinding = { execute: createNodeExecutor(ctx, ledger), onSkipped: (step) => ledger.record(step) };
       const cancel = () => controller.abort(new FlowTraceRunError('cancelled', 'run cancelled'));
       if (options.signal?.aborted) cancel();
       options.signal?.addEventListener('abort', cancel, { once: true });
@@ -201,8 +230,8 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
       guard.startClock(controller);
       let error: unknown;
       try {
-        await graph.invoke(resume ? null : { inputs, steps: {}, specHash: specHash(spec) }, {
-          configurable: { thread_id: runId },
+        await graph.invoke(resume ? null : { inputs, steps: {}, specHash: prepared.content.hash }, {
+          configurable: { thread_id: runId, ...bindingConfigurable(binding) },
           signal: controller.signal,
           // Checkpoint before the next node starts, so a killed process loses at most the running nodes.
           durability: 'sync',

@@ -2,6 +2,7 @@
 // step span, and records the outcome in the state (for the checkpoint) and in the run's
 // ledger (which also keeps the step that failed).
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { FailureReason } from '../../core/span.ts';
 import type { NodeExecutor } from '../compiler/graph.ts';
@@ -107,8 +108,11 @@ export function createNodeExecutor(ctx: RunContext, ledger: StepLedger): NodeExe
   return async (nodeId: string, state: RunStateValue, config: LangGraphRunnableConfig) => {
     const node = ctx.plan.node(nodeId);
     ctx.guard.beforeNode(nodeId);
+    const signal = config.signal ?? ctx.signal;
+    // The nodes of a parallel superstep share this signal and every call in flight listens on it.
+    setMaxListeners(0, signal);
     return ctx.telemetry.withStep({ nodeId, nodeType: node.type, stepId: randomUUID(), semanticLabel: node.semantic_label }, (step) =>
-      executeInStep(ctx, ledger, node, state, config.signal ?? ctx.signal, step),
+      executeInStep(ctx, ledger, node, state, signal, step),
     );
   };
 }
