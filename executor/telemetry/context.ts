@@ -38,17 +38,23 @@ export function runInFrame<T>(parent: Context, span: Span, frame: Frame, fn: () 
   return storage.run(ctx, () => context.with(ctx, fn));
 }
 
+function stamp(span: SdkSpan, key: string, value: string | undefined): void {
+  if (value && span.attributes[key] === undefined) span.setAttribute(key, value);
+}
+
 /**
- * Stamps `flowtrace.run.id` / `flowtrace.step.id` on every span started inside a frame,
+ * Stamps the run, workflow, step and node ids on every span started inside a frame,
  * unless the span set its own (a nested run) — the pipeline derives run ids from them.
  */
 export class RunContextSpanProcessor implements SpanProcessor {
   onStart(span: SdkSpan, parentContext: Context): void {
     const frame = frameOf(parentContext);
     if (!frame) return;
-    const { runId, stepId } = frame.handle;
-    if (runId && span.attributes[FLOWTRACE.RUN_ID] === undefined) span.setAttribute(FLOWTRACE.RUN_ID, runId);
-    if (stepId && span.attributes[FLOWTRACE.STEP_ID] === undefined) span.setAttribute(FLOWTRACE.STEP_ID, stepId);
+    const { runId, workflowId, stepId, nodeId } = frame.handle.scope;
+    stamp(span, FLOWTRACE.RUN_ID, runId);
+    stamp(span, FLOWTRACE.WORKFLOW_ID, workflowId);
+    stamp(span, FLOWTRACE.STEP_ID, stepId);
+    stamp(span, FLOWTRACE.NODE_ID, nodeId);
   }
   onEnd(): void {}
   forceFlush(): Promise<void> {

@@ -29,17 +29,35 @@ export interface ToolCallHandle extends SpanHandle {
   readonly toolName: string;
 }
 
+/**
+ * Where a span sits in a run. Spans opened inside inherit it: every span carries the run,
+ * workflow, step and node ids (the pipeline and the live tail group by them), and attempts
+ * carry their step's semantic label, so cost by label adds up.
+ */
+export interface RunScope {
+  runId: string;
+  workflowId?: string;
+  stepId?: string;
+  nodeId?: string;
+  semanticLabel?: string;
+}
+
 export class SpanHandleImpl implements SpanHandle {
   /** Set once fail() recorded a reason, so a later thrown error does not overwrite it. */
   failed = false;
 
   constructor(
     readonly span: Span,
-    readonly runId: string,
-    readonly stepId: string | undefined,
-    /** Inherited by spans opened inside (attempts carry their step's label, so cost by label adds up). */
-    readonly semanticLabel?: string,
+    readonly scope: RunScope,
   ) {}
+
+  get runId(): string {
+    return this.scope.runId;
+  }
+
+  get semanticLabel(): string | undefined {
+    return this.scope.semanticLabel;
+  }
 
   addEvent(name: string, attributes?: Attributes): void {
     this.span.addEvent(name, attributes);

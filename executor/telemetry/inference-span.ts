@@ -92,7 +92,7 @@ export class InferenceSpan {
       { kind: SpanKind.CLIENT, attributes: requestAttributes({ ...req, semanticLabel }, telemetry.captureContent) },
       this.parent,
     );
-    this.handle = new SpanHandleImpl(this.span, outer?.runId ?? '', outer?.stepId, semanticLabel);
+    this.handle = new SpanHandleImpl(this.span, { ...(outer?.scope ?? { runId: '' }), semanticLabel });
   }
 
   /** Runs the provider call with this span active, so nested instrumentation nests under it. */

@@ -65,6 +65,10 @@ describe('run / step / tool / llm spans', () => {
     expect(chat.attributes[FLOWTRACE.STEP_ID]).toBe(classify.attributes[FLOWTRACE.STEP_ID]);
     // Attempts inherit their step's label, so cost by semantic label adds up over llm_calls.
     expect(chat.attributes[FLOWTRACE.SEMANTIC_LABEL]).toBe('intent');
+    // Spans inside a step carry its node and the run's workflow, for live filters and per-node views.
+    expect(chat.attributes).toMatchObject({ [FLOWTRACE.NODE_ID]: 'classify', [FLOWTRACE.WORKFLOW_ID]: 'wf-1' });
+    expect(tool.attributes).toMatchObject({ [FLOWTRACE.NODE_ID]: 'lookup', [FLOWTRACE.WORKFLOW_ID]: 'wf-1' });
+    expect(tool.attributes[FLOWTRACE.NODE_TYPE]).toBeUndefined();
     expect(lookup.attributes[FLOWTRACE.SEMANTIC_LABEL]).toBeUndefined();
     expect(lookup.attributes[FLOWTRACE.STEP_ID]).toBe('step-lookup');
     expect(tool.attributes).toMatchObject({

@@ -99,7 +99,10 @@ export class Telemetry {
     return this.instrument(
       `${GEN_AI_OPERATION.INVOKE_WORKFLOW} ${opts.workflowName}`,
       attributes,
-      (span) => Object.assign(new SpanHandleImpl(span, runId, undefined, opts.semanticLabel), { workflowName: opts.workflowName }),
+      (span) =>
+        Object.assign(new SpanHandleImpl(span, { runId, workflowId: opts.workflowId, semanticLabel: opts.semanticLabel }), {
+          workflowName: opts.workflowName,
+        }),
       fn,
       'unknown',
     );
@@ -123,7 +126,11 @@ export class Telemetry {
       `step ${opts.nodeId}`,
       attributes,
       (span) =>
-        Object.assign(new SpanHandleImpl(span, runId, stepId, semanticLabel), { nodeId: opts.nodeId, nodeType: opts.nodeType, stepId }),
+        Object.assign(new SpanHandleImpl(span, { ...outer?.scope, runId, stepId, nodeId: opts.nodeId, semanticLabel }), {
+          nodeId: opts.nodeId,
+          nodeType: opts.nodeType,
+          stepId,
+        }),
       fn,
       opts.nodeType === 'tool' ? 'tool_error' : 'unknown',
     );
@@ -142,7 +149,7 @@ export class Telemetry {
     return this.instrument(
       `${GEN_AI_OPERATION.EXECUTE_TOOL} ${opts.toolName}`,
       attributes,
-      (span) => Object.assign(new SpanHandleImpl(span, outer?.runId ?? '', outer?.stepId), { toolName: opts.toolName }),
+      (span) => Object.assign(new SpanHandleImpl(span, outer?.scope ?? { runId: '' }), { toolName: opts.toolName }),
       fn,
       'tool_error',
     );

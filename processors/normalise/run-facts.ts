@@ -19,8 +19,9 @@ function roleOf(span: SpanRecord, genai: GenAiFacts): RunFacts['role'] {
   if (span.parentSpanId === '') return 'run';
   if (genai.operation === GEN_AI_OPERATION.INVOKE_WORKFLOW && attributes[FLOWTRACE.RUN_ID] !== undefined) return 'run';
   if (genai.isInference) return 'llm';
-  if (attributes[FLOWTRACE.STEP_ID] !== undefined && attributes[FLOWTRACE.NODE_ID] !== undefined) return 'step';
   if (genai.operation === GEN_AI_OPERATION.EXECUTE_TOOL) return 'tool';
+  // Only the step span itself says what kind of node it ran; spans inside inherit its ids.
+  if (attributes[FLOWTRACE.STEP_ID] !== undefined && attributes[FLOWTRACE.NODE_TYPE] !== undefined) return 'step';
   return 'other';
 }
 
