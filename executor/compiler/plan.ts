@@ -40,8 +40,9 @@ export class WorkflowPlan {
   readonly nodes: ReadonlyMap<string, WorkflowNode>;
   readonly incoming: ReadonlyMap<string, PlannedEdge[]>;
   readonly outgoing: ReadonlyMap<string, PlannedEdge[]>;
-  /** Incoming edges by position in `order`, for the scheduler's scan. */
+  /** Incoming edges and children's positions by position in `order`, for the scheduler's scan. */
   private readonly incomingAt: PlannedEdge[][];
+  private readonly childrenAt: number[][];
   private readonly position: ReadonlyMap<string, number>;
 
   constructor(readonly spec: WorkflowSpec) {
@@ -57,7 +58,9 @@ export class WorkflowPlan {
     this.incoming = incoming;
     this.outgoing = outgoing;
     this.incomingAt = this.order.map((id) => incoming.get(id)!);
-    this.position = new Map(this.order.map((id, index) => [id, index]));
+    const position = new Map(this.order.map((id, index) => [id, index]));
+    this.position = position;
+    this.childrenAt = this.order.map((id) => outgoing.get(id)!.map((edge) => position.get(edge.to)!));
   }
 
   get entry(): string {
@@ -106,20 +109,35 @@ export class WorkflowPlan {
 
   /**
    * `schedule` once node `id` — the only node of its superstep — has settled with the records
-   * in `own`, which are not merged into `steps` yet. Only nodes after `id` in topological
-   * order can have changed: nothing before it was ready or skippable when it started.
+   * in `own`, which are not merged into `steps` yet. Nothing before `id` in topological order
+   * was ready or skippable when it started, so only the nodes after it are looked at; in
+   * parallel mode nothing else was ready either, so only its descendants through skips can
+   * have changed.
    */
   scheduleAfter(id: string, steps: Record<string, StepSummary>, own: Record<string, StepSummary>, parallel: boolean): { skipped: StepSummary[]; ready: string[] } {
-    return this.scan(steps, parallel, own, this.position.get(id)! + 1);
+    const at = this.position.get(id)!;
+    let candidates: Uint8Array | undefined;
+    if (parallel) {
+      candidates = new Uint8Array(this.order.length);
+      for (const child of this.childrenAt[at]!) candidates[child] = 1;
+    }
+    return this.scan(steps, parallel, own, at + 1, candidates);
   }
 
-  private scan(steps: Record<string, StepSummary>, parallel: boolean, recent: Record<string, StepSummary>, from: number): { skipped: StepSummary[]; ready: string[] } {
+  private scan(
+    steps: Record<string, StepSummary>,
+    parallel: boolean,
+    recent: Record<string, StepSummary>,
+    from: number,
+    candidates?: Uint8Array,
+  ): { skipped: StepSummary[]; ready: string[] } {
     // Runs after every superstep: lookups go through the layers instead of merging them.
     const skippedNow: Record<string, StepSummary> = {};
-    const recordOf = (id: string) => skippedNow[id] ?? recent[id] ?? steps[id];
+    const recordOf = (id: string) => steps[id] ?? recent[id] ?? skippedNow[id];
     const skipped: StepSummary[] = [];
     const ready: string[] = [];
     for (let i = from; i < this.order.length; i++) {
+      if (candidates && !candidates[i]) continue;
       const id = this.order[i]!;
       if (recordOf(id)) continue;
       if (!this.incomingAt[i]!.every((edge) => recordOf(edge.from))) continue;
@@ -136,6 +154,7 @@ export class WorkflowPlan {
         const record = skippedStep(this.node(id), activation.reason);
         skippedNow[id] = record;
         skipped.push(record);
+        if (candidates) for (const child of this.childrenAt[i]!) candidates[child] = 1;
       }
     }
     return { skipped, ready };

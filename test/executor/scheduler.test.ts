@@ -50,7 +50,7 @@ function randomWorkflow(seed: number, parallel: boolean): WorkflowSpec {
       edges.push({ from, to: id, ...(routers.has(from) ? { when: `branch=='${next() < 0.5 ? 'a' : 'b'}'` } : {}) });
     }
   }
-  return { version: '1', name: `random-${seed}`, entry: 'n0', parallel, inputs: { word: { description: 'drives the routers' } }, nodes, edges } as WorkflowSpec;
+  return { version: '1', name: `random-${seed}`, entry: 'n0', parallel, inputs: { word: { description: 'drives the routers' } }, nodes, edges } as unknown as WorkflowSpec;
 }
 
 /** Which nodes run: the entry, and any node with an incoming edge from a node that ran whose condition holds. */
