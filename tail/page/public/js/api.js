@@ -19,10 +19,10 @@ export function setApiKey(key) {
   else localStorage.removeItem(KEY_STORAGE);
 }
 
-/** GET a JSON endpoint; throws ApiError with the server's message on a non-2xx answer. */
-export async function getJson(path) {
+/** Sends a request and parses its JSON answer; throws ApiError with the server's message on a non-2xx answer. */
+async function requestJson(path, init = {}) {
   const key = apiKey();
-  const res = await fetch(path, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
+  const res = await fetch(path, { ...init, headers: { ...init.headers, ...(key ? { Authorization: `Bearer ${key}` } : {}) } });
   let body;
   try {
     body = await res.json();
@@ -31,6 +31,16 @@ export async function getJson(path) {
   }
   if (!res.ok) throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
   return body;
+}
+
+/** GET a JSON endpoint. */
+export function getJson(path) {
+  return requestJson(path);
+}
+
+/** POST a JSON body (the workflow service's operations). */
+export function postJson(path, body = {}, headers = {}) {
+  return requestJson(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
 /** A URL for EventSource, with the API key as access_token when one is set. */

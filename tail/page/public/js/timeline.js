@@ -5,6 +5,8 @@ import { ApiError, getJson, streamUrl } from './api.js';
 import { addUsd, count, el, ms, showState, usd } from './format.js';
 
 const STEP_STATUS = { ok: 'succeeded', error: 'failed' };
+/** Statuses of a run that is not finished (`queued`: accepted by the workflow service, not started yet). */
+const UNFINISHED = new Set(['queued', 'running']);
 
 /** Live state of one step (or of a span outside any step, for other producers' traces). */
 function newStep(key, firstTs) {
@@ -189,14 +191,22 @@ export class RunView {
 
   /** While running, totals follow the live events; a finished run shows the stored totals. */
   renderLiveTotals() {
-    if (this.summary && this.summary.status !== 'running') return;
+    if (this.summary && !UNFINISHED.has(this.summary.status)) return;
     this.setTotal('steps', [...this.steps.values()].filter((s) => s.nodeId).length);
     this.setTotal('llm_calls', this.live.llmCalls);
     this.setTotal('total_tokens', this.live.tokens);
     this.setTotal('cost_usd', this.live.costUsd);
-    const attempts = [...this.steps.values()].flatMap((s) => [...s.attempts.values()].filter((a) => a.kind === 'llm'));
-    this.setTotal('retries', attempts.filter((a) => a.attempt > 1).length);
-    this.setTotal('fallbacks', attempts.filter((a) => a.fallbackFrom).length);
+    // Per step, a switch to a fallback target is a fallback; other attempts after the first are retries.
+    let retries = 0;
+    let fallbacks = 0;
+    for (const step of this.steps.values()) {
+      const llm = [...step.attempts.values()].filter((a) => a.kind === 'llm');
+      const switches = new Set(llm.filter((a) => a.fallbackFrom).map((a) => a.fallbackFrom)).size;
+      fallbacks += switches;
+      retries += llm.filter((a) => a.attempt > 1).length - switches;
+    }
+    this.setTotal('retries', retries);
+    this.setTotal('fallbacks', fallbacks);
     this.setTotal('cache_hits', [...this.steps.values()].filter((s) => s.cacheHit).length);
   }
 
@@ -209,7 +219,7 @@ export class RunView {
 
   tickElapsed() {
     const s = this.summary;
-    if (!s || s.status !== 'running' || !this.source) return;
+    if (!s || !UNFINISHED.has(s.status) || !this.source) return;
     this.setTotal('elapsed_ms', Date.now() - Date.parse(s.start_time));
   }
 
