@@ -2,11 +2,11 @@
 //
 //   OtlpHttpReceiver ─► processor chain (normalise → cost → taxonomy)
 //        ─► GroupCommitWriter (bounded queue, group commit) ─► SpanStore (chdb or server)
-//        ─► InProcessSpanBus ─► tail (SSE, read API, live page)
+//        ─► InProcessSpanBus ─► tail (SSE, read API, live page, workflow service)
 //   ClickHouseHttpInterface ─► SpanStore (read-only SQL for Grafana and `flowtrace sql`)
 //
 // Data flows one way; a receiver answers 200 only after the insert holding its spans
-// committed.
+// committed. The workflow service's runs send their spans to this receiver like any agent.
 import { join, resolve } from 'node:path';
 import type { FlowTraceConfig } from '../core/config.ts';
 import { OtlpHttpReceiver } from '../ingest/otlp-http/index.ts';
@@ -16,6 +16,7 @@ import { ClickHouseHttpInterface } from '../storage/http-interface/index.ts';
 import { removeServerInfo, writeServerInfo } from '../storage/server-info.ts';
 import { tailConfigFrom } from '../tail/config.ts';
 import { createTailServer } from '../tail/server.ts';
+import { createWorkflowRuntime, createWorkflowService, workflowServiceConfigFrom } from '../service/index.ts';
 import { InProcessSpanBus } from './bus/span-bus.ts';
 import { GroupCommitWriter } from './group-commit/group-commit-writer.ts';
 
@@ -46,15 +47,22 @@ export async function startEmbeddedPipeline(config: FlowTraceConfig): Promise<Em
   const receiver = new OtlpHttpReceiver({ ...config.otlpHttp, projectId: () => config.projectId }, (batch) =>
     writer.write(chain.process(batch.spans), batch.dedupKey),
   );
-  const tail = createTailServer({ store, bus, config: tailConfigFrom(config) });
   const clickhouseHttp = config.clickhouseHttp.enabled
     ? new ClickHouseHttpInterface(store, { host: config.clickhouseHttp.host, port: config.clickhouseHttp.port, readonly: config.clickhouseHttp.readonly })
     : undefined;
 
   const started: Array<{ stop(): Promise<void> }> = [];
+  let stopRuns = async () => {};
   try {
     const otlp = await receiver.start();
     started.push(receiver);
+    const runtime = createWorkflowRuntime({ otlpEndpoint: url(otlp), cacheDir: join(resolve(config.home), 'cache') });
+    const workflows = createWorkflowService({ store, runtime, config: workflowServiceConfigFrom(config), defaultProjectId: config.projectId });
+    // Runs stop first (checkpointed, resumed at the next start) and flush their spans while the receiver takes them.
+    stopRuns = () => workflows.stop().then(() => runtime.telemetry.shutdown());
+    started.push({ stop: stopRuns });
+    await workflows.start();
+    const tail = createTailServer({ store, bus, config: tailConfigFrom(config), workflows });
     const api = await tail.start();
     started.push(tail);
     const ch = clickhouseHttp ? await clickhouseHttp.start() : undefined;
@@ -68,9 +76,10 @@ export async function startEmbeddedPipeline(config: FlowTraceConfig): Promise<Em
       endpoints,
       queuedSpans: () => writer.queued,
       async stop() {
+        await stopRuns();
         await receiver.stop();
         await writer.close();
-        for (const part of started.slice(1).reverse()) await part.stop();
+        for (const part of started.slice(2).reverse()) await part.stop();
         removeServerInfo(dataDir);
         await store.close();
       },
