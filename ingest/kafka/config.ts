@@ -20,6 +20,8 @@ const ConfigSchema = z
     maxRecordBytes: positiveInt.default(KAFKA_MAX_MESSAGE_BYTES),
     /** Spans per write (whole records; one record larger than this goes alone). */
     maxBatchSpans: positiveInt.default(20_000),
+    /** Writes of one partition in flight at once (later ones wait; they commit in order). */
+    maxInFlightChunks: positiveInt.default(2),
     /**
      * Partitions processed at once by this member. kafkajs fetches again only once every
      * partition of a fetch is done, so fewer slots than partitions would make a fetch take

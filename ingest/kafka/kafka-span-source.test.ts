@@ -121,6 +121,27 @@ describe.skipIf(skipWithoutRealComponents('kafka'))('KafkaSpanSource', () => {
     expect(attempts[2]!.records).toBe(3);
   });
 
+  it('commits ranges in offset order even when a later range is stored first', async () => {
+    const { topic, groupId } = await topicWith([request('a', 2), request('b', 2), request('c', 2)]);
+    let release!: () => void;
+    const firstReleased = new Promise<void>((r) => (release = r));
+    const stored: string[] = [];
+    // One record per range (2 spans each), so the three records are three writes in flight.
+    const s = source(topic, groupId, async (batch) => {
+      if (batch.firstOffset === '0') await firstReleased;
+      stored.push(batch.firstOffset);
+    }, { maxBatchSpans: 2, maxInFlightChunks: 3 });
+    await s.start();
+    await until(() => stored.length === 2, 30_000, 'the later ranges stored');
+
+    expect(stored).toEqual(['1', '2']);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await committedOffset(groupId, topic)).toBe('-1');
+    release();
+    await until(async () => (await committedOffset(groupId, topic)) === '3', 30_000, 'offset 3 committed');
+    await s.stop();
+  });
+
   it('sends undecodable, empty and oversized records to the dead-letter topic with their origin, and keeps the partition flowing', async () => {
     const good = [request('first', 3), request('last', 1)];
     const garbage = Buffer.from('this is not an OTLP request');

@@ -1,14 +1,16 @@
 // The processor's Kafka source: a consumer-group member on the spans topic that decodes each
 // record (one OTLP ExportTraceServiceRequest), hands the spans of a contiguous offset range to
-// a writer, and commits the range only once the writer resolved — so a crash, a rebalance or
-// a shutdown can cause a redelivery (made invisible by the writer's deduplication) but never
-// an offset committed ahead of its data. Failed writes are retried with backoff, never
-// skipped; undecodable and oversized records go to the dead-letter topic so the partition
-// keeps flowing.
+// a writer, and commits the range only once the writer resolved (and every earlier range of
+// the partition was committed) — so a crash, a rebalance or a shutdown can cause a redelivery
+// (made invisible by the writer's deduplication) but never an offset committed ahead of its
+// data. Writes run while the next records are fetched and decoded (partition-pipeline.ts).
+// Failed writes are retried with backoff, never skipped; undecodable and oversized records go
+// to the dead-letter topic so the partition keeps flowing.
 import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import { deadLetterRecord, type DeadLetter } from './dead-letter.ts';
 import { resolveSourceConfig, type KafkaSpanSourceConfig, type ResolvedKafkaSpanSourceConfig } from './config.ts';
-import { decodeChunks, type ChunkLimits, type SourceBatch } from './record-chunks.ts';
+import { PartitionPipeline } from './partition-pipeline.ts';
+import { decodeChunks, type ChunkLimits, type DecodedChunk, type SourceBatch } from './record-chunks.ts';
 
 /** Stores a batch; resolves only once it is durable. Must be idempotent per `batch.dedupToken`. */
 export type BatchWriter = (batch: SourceBatch) => Promise<void>;
@@ -39,7 +41,7 @@ export interface PartitionLag {
   lag: bigint;
 }
 
-/** Errors after which this member no longer owns the partition: stop, commit nothing, let kafkajs rejoin. */
+/** Errors after which this member no longer owns the partition: commit nothing more, kafkajs rejoins. */
 const LOST_PARTITION = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
 function losesPartition(err: unknown): boolean {
@@ -47,41 +49,28 @@ function losesPartition(err: unknown): boolean {
 }
 
 const SLEEP_SLICE_MS = 250;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Attempts to subscribe while the spans topic is being created (about 30 s in all). */
 const SUBSCRIBE_ATTEMPTS = 20;
 
 /**
- * Keeps the member alive while a partition's batch is being written (kafkajs heartbeats only
- * when asked), and remembers a failed heartbeat: the group is rebalancing or the member was
- * dropped, so the batch must be abandoned uncommitted.
+ * Keeps the member alive while eachBatch waits for room in its partition's pipeline (kafkajs
+ * heartbeats only between batches or when asked), and remembers a failed heartbeat: the group
+ * is rebalancing or the member was dropped, so kafkajs must rejoin.
  */
 class Keepalive {
   lost: Error | undefined;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(
-    private readonly payload: EachBatchPayload,
-    intervalMs: number,
-  ) {
+  constructor(payload: EachBatchPayload, intervalMs: number) {
     this.timer = setInterval(() => {
       payload.heartbeat().catch((err: Error) => (this.lost ??= err));
     }, Math.max(100, Math.floor(intervalMs / 3)));
   }
 
-  /** True to go on; false when the consumer is stopping; throws when the partition was lost. */
-  check(): boolean {
+  /** Throws the heartbeat's error once one failed. */
+  check(): void {
     if (this.lost) throw this.lost;
-    return this.payload.isRunning() && !this.payload.isStale();
-  }
-
-  /** Waits `ms` unless stopping (false) or the partition is lost (throws). */
-  async sleep(ms: number): Promise<boolean> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (!this.check()) return false;
-      await new Promise((r) => setTimeout(r, Math.min(SLEEP_SLICE_MS, until - Date.now())));
-    }
-    return this.check();
   }
 
   stop(): void {
@@ -96,6 +85,8 @@ export class KafkaSpanSource {
   private readonly admin: Admin;
   private readonly limits: ChunkLimits;
   private partitions: number[] = [];
+  private pipelines = new Map<number, PartitionPipeline>();
+  private stopping = false;
 
   constructor(
     kafka: Kafka,
@@ -121,6 +112,10 @@ export class KafkaSpanSource {
     this.deadLetters = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
     this.admin = kafka.admin();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      // A new generation reads each partition again from its committed offset: what the old
+      // pipelines still have in flight must not commit any more.
+      for (const pipeline of this.pipelines.values()) pipeline.revoked = true;
+      this.pipelines = new Map();
       this.partitions = [...(event.payload.memberAssignment[c.topic] ?? [])].sort((a, b) => a - b);
       this.observer.assigned?.(this.partitions);
     });
@@ -157,10 +152,17 @@ export class KafkaSpanSource {
   }
 
   /**
-   * Finishes the writes in flight (committing them), abandons the rest uncommitted, leaves
-   * the group and disconnects.
+   * Stops fetching, lets the writes in flight finish (a write that succeeds is committed; one
+   * that keeps failing is given up uncommitted), then leaves the group and disconnects.
    */
   async stop(): Promise<void> {
+    this.stopping = true;
+    try {
+      this.consumer.pause([{ topic: this.config.topic }]);
+    } catch {
+      // not running yet: nothing is in flight
+    }
+    await Promise.all([...this.pipelines.values()].map((pipeline) => pipeline.drained()));
     await this.consumer.disconnect();
     await Promise.allSettled([this.deadLetters.disconnect(), this.admin.disconnect()]);
   }
@@ -187,39 +189,70 @@ export class KafkaSpanSource {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
+    const pipeline = this.pipelineFor(partition);
     const keepalive = new Keepalive(payload, this.config.heartbeatIntervalMs);
+    const goOn = () => !this.stopping && !pipeline.revoked && !payload.isStale();
     try {
       for (const chunk of decodeChunks(topic, partition, messages, this.limits)) {
-        if (!keepalive.check()) return;
+        while (goOn() && pipeline.full) {
+          await Promise.race([pipeline.oldest(), sleep(SLEEP_SLICE_MS)]);
+          keepalive.check();
+        }
+        if (!goOn()) return;
         if (chunk.rejectedSpans > 0) this.observer.rejected?.(chunk.rejectedSpans, chunk.problems);
-        const { batch, deadLetters } = chunk;
-        if (!(await this.untilDone(keepalive, 'write', () => this.write(batch)))) return;
-        if (deadLetters.length > 0 && !(await this.untilDone(keepalive, 'dead-letter', () => this.sendDeadLetters(deadLetters)))) return;
-        const next = (BigInt(batch.lastOffset) + 1n).toString();
-        const offsets = { topics: [{ topic, partitions: [{ partition, offset: next }] }] };
-        if (!(await this.untilDone(keepalive, 'commit', () => payload.commitOffsetsIfNecessary(offsets)))) return;
-        payload.resolveOffset(batch.lastOffset);
-        this.observer.committed?.(batch, deadLetters.length);
+        pipeline.add(
+          () => this.store(pipeline, chunk),
+          () => this.commit(pipeline, chunk.batch, chunk.deadLetters.length, payload),
+        );
+        // The next fetch starts after this chunk; its offset is committed only once it is stored.
+        payload.resolveOffset(chunk.batch.lastOffset);
       }
     } finally {
       keepalive.stop();
     }
   }
 
+  private pipelineFor(partition: number): PartitionPipeline {
+    let pipeline = this.pipelines.get(partition);
+    if (!pipeline) this.pipelines.set(partition, (pipeline = new PartitionPipeline(this.config.maxInFlightChunks)));
+    return pipeline;
+  }
+
+  /** Writes the chunk's spans, then its dead letters. */
+  private async store(pipeline: PartitionPipeline, chunk: DecodedChunk): Promise<boolean> {
+    const { batch, deadLetters } = chunk;
+    if (!(await this.untilDone(pipeline, 'write', () => this.write(batch)))) return false;
+    return deadLetters.length === 0 || this.untilDone(pipeline, 'dead-letter', () => this.sendDeadLetters(deadLetters));
+  }
+
+  private async commit(pipeline: PartitionPipeline, batch: SourceBatch, deadLetters: number, payload: EachBatchPayload): Promise<boolean> {
+    const offset = (BigInt(batch.lastOffset) + 1n).toString();
+    const offsets = { topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }] };
+    const committed = await this.untilDone(pipeline, 'commit', () => payload.commitOffsetsIfNecessary(offsets));
+    if (committed) this.observer.committed?.(batch, deadLetters);
+    return committed;
+  }
+
   /**
-   * Runs `step` until it succeeds, backing off between attempts. False when the consumer is
-   * stopping; throws when the partition was lost (nothing after this step may happen).
+   * Runs `step` until it succeeds, backing off between attempts. False when it was given up:
+   * the source is stopping, or the partition was revoked (also when the step itself says so).
    */
-  private async untilDone(keepalive: Keepalive, step: RetriedStep, operation: () => Promise<void>): Promise<boolean> {
+  private async untilDone(pipeline: PartitionPipeline, step: RetriedStep, operation: () => Promise<void>): Promise<boolean> {
+    const givenUp = () => this.stopping || pipeline.revoked;
     for (let attempt = 1; ; attempt++) {
       try {
         await operation();
         return true;
       } catch (err) {
-        if (losesPartition(err)) throw err;
+        if (losesPartition(err)) pipeline.revoked = true;
+        if (givenUp()) return false;
         const delay = Math.min(this.config.retryMaxMs, this.config.retryInitialMs * 2 ** Math.min(attempt - 1, 20));
         this.observer.retrying?.(step, err as Error, attempt, delay);
-        if (!(await keepalive.sleep(delay))) return false;
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          if (givenUp()) return false;
+          await sleep(Math.min(SLEEP_SLICE_MS, until - Date.now()));
+        }
       }
     }
   }

@@ -72,9 +72,10 @@ export class DistributedProcessor {
     this.metrics = new ProcessorMetrics(this.source.config.topic, () => this.source.lag());
     const { insertMaxSpans, insertDelayMs, insertLanes } = this.config;
     const store = new MeteredStore(deps.store, this.metrics);
-    // The source holds at most `concurrency` ranges at once, so a lane never needs to refuse one.
-    const { concurrency, maxBatchSpans } = this.source.config;
-    const laneConfig = { maxBatchSpans: insertMaxSpans, maxBatchDelayMs: insertDelayMs, maxQueuedSpans: concurrency * maxBatchSpans + insertMaxSpans };
+    // The source has at most `maxInFlightChunks` ranges of each of `concurrency` partitions in
+    // flight, so a lane never needs to refuse one.
+    const { concurrency, maxInFlightChunks, maxBatchSpans } = this.source.config;
+    const laneConfig = { maxBatchSpans: insertMaxSpans, maxBatchDelayMs: insertDelayMs, maxQueuedSpans: concurrency * maxInFlightChunks * maxBatchSpans + insertMaxSpans };
     this.lanes = Array.from({ length: insertLanes }, () => new GroupCommitWriter(store, laneConfig, (spans) => this.publish(spans)));
   }
 
