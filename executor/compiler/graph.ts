@@ -1,8 +1,9 @@
 // Compiles a workflow plan to a LangGraph StateGraph: one graph node per workflow node,
-// plus a scheduler node that runs between supersteps and, from the state alone, records
-// the nodes no taken edge reaches as skipped and starts the nodes whose parents have all
-// settled — one at a time in topological order (sequential, the default) or all of them
-// in one superstep (parallel, opt-in).
+// plus a scheduler node that, from the state alone, records the nodes no taken edge
+// reaches as skipped and starts the nodes whose parents have all settled — one at a time
+// in topological order (sequential, the default) or all of them in one superstep
+// (parallel, opt-in). A node that ran alone in its superstep does the same for its
+// successors itself, so chains do not pay a scheduler superstep per node.
 //
 // Why a scheduler instead of one static LangGraph edge per workflow edge: LangGraph keeps
 // the writes of a task that was aborted half-way through its edge writers (a parallel
