@@ -6,7 +6,7 @@ import { SpanKind, context, type Attributes, type Span, type Tracer } from '@ope
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { FailureReason, TokenUsage } from '../../core/span.ts';
 import { FLOWTRACE, GEN_AI, GEN_AI_OPERATION, SERVICE_NAME } from '../../core/semconv.ts';
 import { classifyProviderError } from '../providers/errors.ts';
@@ -79,6 +79,7 @@ export class Telemetry {
   constructor(
     readonly tracerProvider: BasicTracerProvider,
     readonly captureContent: boolean,
+    private readonly exporter?: SpanExporter,
   ) {
     this.tracer = tracerProvider.getTracer('flowtrace.executor');
   }
@@ -188,8 +189,11 @@ export class Telemetry {
     return new InferenceSpan(this, req);
   }
 
-  forceFlush(): Promise<void> {
-    return this.tracerProvider.forceFlush();
+  /** Resolves once every span finished so far has been delivered (or its export failed). */
+  async forceFlush(): Promise<void> {
+    await this.tracerProvider.forceFlush();
+    // The batch processor does not wait for an export its timer already started; the exporter does.
+    await this.exporter?.forceFlush?.();
   }
 
   /** Exports what is buffered and stops; call before the process exits. */
@@ -246,7 +250,7 @@ export function createTelemetry(config: TelemetryConfig = {}): Telemetry {
     );
   }
   const provider = new BasicTracerProvider({ resource: buildResource(config.serviceName), spanProcessors: processors });
-  defaultTelemetry = new Telemetry(provider, config.captureContent ?? captureContentFromEnv(env));
+  defaultTelemetry = new Telemetry(provider, config.captureContent ?? captureContentFromEnv(env), exporter);
   return defaultTelemetry;
 }
 
