@@ -4,6 +4,7 @@
 // of the same already-normalised rows into the same store. Then the end-to-end latency from
 // span export to stored row through the collector and Kafka at 5,000 spans/s.
 // Run: npm run bench:kafka (needs scripts/setup-real-components.sh). Appends to BENCHMARKS.md.
+// BENCH_KAFKA_PART=latency measures only the latency and appends nothing (for tuning).
 import { appendFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -329,7 +330,14 @@ function verdict(ok: boolean): string {
   return ok ? 'met' : 'NOT met';
 }
 
+async function reportLatency(): Promise<Awaited<ReturnType<typeof measureLatency>>> {
+  const latency = await measureLatency();
+  log(`end-to-end latency at ${LATENCY_RATE} spans/s: p50 ${latency.p50} ms, p99 ${latency.p99} ms (${latency.spans} spans, ${latency.lost} not seen)`);
+  return latency;
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_KAFKA_PART === 'latency') return void (await reportLatency());
   const loadAtStart = loadavg()[0]!;
   const broker = await startKafkaBroker({ heapMb: 1024 });
   const kafka = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench-kafka', log: () => {} });
@@ -352,8 +360,7 @@ async function main(): Promise<void> {
     await admin.disconnect().catch(() => {});
     await broker.destroy();
   }
-  const latency = await measureLatency();
-  log(`end-to-end latency at ${LATENCY_RATE} spans/s: p50 ${latency.p50} ms, p99 ${latency.p99} ms (${latency.spans} spans, ${latency.lost} not seen)`);
+  const latency = await reportLatency();
 
   const ceiling = Math.min(results.bare!, results.insert!);
   const ratio = results.one! / ceiling;

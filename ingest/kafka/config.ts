@@ -32,6 +32,11 @@ const ConfigSchema = z
     fetchMaxBytesPerPartition: positiveInt.default(KAFKA_MAX_MESSAGE_BYTES),
     /** Bytes fetched per request, all partitions together. */
     fetchMaxBytes: positiveInt.default(3 * KAFKA_MAX_MESSAGE_BYTES),
+    /**
+     * A fetch returns once this much is there, or after fetchMaxWaitMs. One byte: records come
+     * in bursts already (the collector batches), and waiting for more only adds latency.
+     */
+    fetchMinBytes: positiveInt.default(1),
     /** How long the broker may hold a fetch when there is nothing new. */
     fetchMaxWaitMs: positiveInt.default(500),
     /** Without a heartbeat for this long the member is dropped and its partitions reassigned. */

@@ -104,6 +104,7 @@ export class KafkaSpanSource {
       rebalanceTimeout: c.rebalanceTimeoutMs,
       maxBytesPerPartition: c.fetchMaxBytesPerPartition,
       maxBytes: c.fetchMaxBytes,
+      minBytes: c.fetchMinBytes,
       maxWaitTimeInMs: c.fetchMaxWaitMs,
       // The processor may start before the collector created the topic.
       allowAutoTopicCreation: true,
