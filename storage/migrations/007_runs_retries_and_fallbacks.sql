@@ -1,6 +1,7 @@
 -- Run totals count a fallback once: `Retries` were attempts after the first that stayed on
 -- their target, `Fallbacks` the switches to another target (before, every attempt on a
--- fallback target counted as both a retry and a fallback).
+-- fallback target counted as both a retry and a fallback). `UnpricedCalls` counts calls whose
+-- model has no known price, no longer failed attempts that reported no usage.
 CREATE OR REPLACE VIEW runs AS
 SELECT ProjectId, RunId,
        any(TraceId) AS TraceId,
@@ -34,7 +35,8 @@ SELECT ProjectId, RunId,
        sumIf(ReasoningTokens, IsInference = 1) AS ReasoningTokens,
        sumIf(InputTokens + OutputTokens, IsInference = 1) AS TotalTokens,
        sumIf(CostUsd, IsInference = 1) AS CostUsd,
-       countIf(IsInference = 1 AND CostUsd IS NULL) AS UnpricedCalls,
+       -- Calls whose model has no known price (failed attempts without usage cost nothing).
+       countIf(IsInference = 1 AND CostStatus = 'unknown_model') AS UnpricedCalls,
        sum(SavedCostUsd) AS SavedCostUsd
 FROM span_facts FINAL
 GROUP BY ProjectId, RunId

@@ -26,7 +26,7 @@ export const RunTotalsSchema = z.object({
   reasoning_tokens: count,
   total_tokens: count,
   cost_usd: usd.describe('Provider cost of every priced attempt (failed ones included).'),
-  unpriced_calls: count.describe('Attempts without a cost: no known price for the model, or no usage reported (see cost_status in the trace).'),
+  unpriced_calls: count.describe('Attempts whose model has no known price (cost_status unknown_model; not in cost_usd).'),
   saved_cost_usd: nullableUsd.describe('What the cache hits would have cost.'),
 });
 
