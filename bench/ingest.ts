@@ -16,6 +16,7 @@ import { FLOWTRACE, GEN_AI } from '../core/semconv.ts';
 import { DEFAULT_SPAN_LIMITS, decodeExportTraceRequest } from '../ingest/otlp/index.ts';
 import { createProcessorChain } from '../processors/chain.ts';
 import { ChdbStore } from '../storage/index.ts';
+import { serializeSpans } from '../storage/rows.ts';
 import { startUp, tempHome, type RunningUp } from '../test/support/flowtrace-up.ts';
 import { percentile, recordSection, table } from './lib/report.ts';
 
@@ -148,6 +149,26 @@ async function paced(up: RunningUp, bodies: Uint8Array[]): Promise<number[]> {
   return Promise.all(pending);
 }
 
+/** CPU cost of each JavaScript stage of the ingest path, in spans per CPU-second. */
+function stageRates(bodies: Uint8Array[]): { decode: number; process: number; serialise: number } {
+  const cpuSeconds = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const chain = createProcessorChain();
+  let t = cpuSeconds();
+  const decoded = bodies.map((b) => decodeExportTraceRequest(b, 'protobuf', { projectId: 'default', ...DEFAULT_SPAN_LIMITS }).spans);
+  const decode = cpuSeconds() - t;
+  t = cpuSeconds();
+  const enriched = decoded.flatMap((records) => chain.process(records));
+  const processing = cpuSeconds() - t;
+  t = cpuSeconds();
+  serializeSpans(enriched);
+  const serialise = cpuSeconds() - t;
+  const n = enriched.length;
+  return { decode: n / decode, process: n / processing, serialise: n / serialise };
+}
+
 /** The ceiling: the same rows, already normalised, inserted straight into chdb. */
 async function ceiling(bodies: Uint8Array[], batchSpans: number): Promise<number> {
   const chain = createProcessorChain();
@@ -170,6 +191,8 @@ async function main(): Promise<void> {
   const saturationBodies = await makeRequests(SATURATION_REQUESTS, 0);
   const pacedBodies = await makeRequests(pacedRequests, 10_000_000);
 
+  stageRates(saturationBodies.slice(0, 20)); // warm up the JIT
+  const stages = stageRates(saturationBodies);
   const home = tempHome('flowtrace-bench-ingest-');
   const up = await startUp(home);
   try {
@@ -195,6 +218,9 @@ async function main(): Promise<void> {
       [`OTLP response p50 / p99 at ${fmt(PACED_SPANS_PER_SECOND)} spans/s, ms`, `${fmt(percentile(pacedLatencies, 50), 1)} / ${fmt(percentile(pacedLatencies, 99), 1)}`, 'p99 ≤ 200'],
       ['last response → all rows queryable, ms', fmt(sat.toQueryableMs, 1), '0 by design (200 = committed)'],
       ['peak RSS of flowtrace up, MiB', fmt(rss), '≤ 1,024'],
+      ['CPU rate of OTLP decoding, spans per CPU-second', fmt(stages.decode)],
+      ['CPU rate of the processor chain, spans per CPU-second', fmt(stages.process)],
+      ['CPU rate of row serialisation, spans per CPU-second', fmt(stages.serialise)],
     ];
     const body =
       `${SATURATION_REQUESTS} OTLP/protobuf requests × ${SPANS_PER_REQUEST} GenAI spans (runs of workflow, step, chat, tool spans; serialised by the OTel JS SDK) ` +
