@@ -6,15 +6,14 @@
 // and the OTLP/HTTP protobuf exporter posting to a local sink that answers 200, so span
 // export is included. Both graphs must produce the same outputs.
 // Run: npm run bench:executor. Writes its section of BENCHMARKS.md.
-import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { RequestListener } from 'node:http';
 import { loadavg } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import OpenAI from 'openai';
+import { closeGracefully, listen } from '../core/http-server.ts';
 import { decodeExportTraceRequest, DEFAULT_SPAN_LIMITS } from '../ingest/otlp/index.ts';
 import { createLlmStepRunner, createProviders, createTelemetry, runWorkflow, type LlmStepRunner, type RunSummary } from '../executor/index.ts';
 import type { Telemetry } from '../executor/telemetry/index.ts';
@@ -137,22 +136,16 @@ function bareGraph(nodes: BenchNode[], address: SimulatorAddress) {
 /** A local OTLP/HTTP endpoint answering 200 with an empty ExportTraceServiceResponse; keeps the bodies to count spans later. */
 async function startOtlpSink(): Promise<{ url: string; bodies: Buffer[]; close(): Promise<void> }> {
   const bodies: Buffer[] = [];
-  const server: Server = createServer((req, res) => {
+  const keepBody: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       bodies.push(Buffer.concat(chunks));
       res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 }).end();
     });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies,
-    close: () => new Promise<void>((done) => server.close(() => done())),
   };
+  const { server, url } = await listen(keepBody, { host: '127.0.0.1', port: 0 }, 'the OTLP sink');
+  return { url, bodies, close: () => closeGracefully(server) };
 }
 
 const median = (values: number[]) => {

@@ -1,9 +1,9 @@
 // ProviderSimulator: a local HTTP server speaking the OpenAI Chat Completions and
 // Anthropic Messages APIs with deterministic answers and usage, configurable latency and
 // injected faults, so the executor and the pipeline run against the real SDKs offline.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { closeNow, hostForUrl, listen } from '../../core/http-server.ts';
 import { anthropicDialect } from './anthropic.ts';
 import { composeAnswer, streamChunks } from './answer.ts';
 import {
@@ -131,17 +131,10 @@ export class ProviderSimulator {
   async start(): Promise<SimulatorAddress> {
     if (this.server) throw new Error('ProviderSimulator is already started');
     const host = this.options.host ?? '127.0.0.1';
-    const server = createServer(this.app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const { server, port } = await listen(this.app, { host, port: this.options.port ?? 0 }, 'the provider simulator');
     this.server = server;
-    const { port } = server.address() as AddressInfo;
-    const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // The configured name, not the bound address: `localhost` stays `localhost` for the SDKs.
+    const origin = `http://${hostForUrl(host)}:${port}`;
     return { port, openaiBaseUrl: `${origin}/v1`, anthropicBaseUrl: origin };
   }
 
@@ -150,10 +143,7 @@ export class ProviderSimulator {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
-    });
+    await closeNow(server);
   }
 
   /** Replaces the configuration (throws SimulatorConfigError); counters and the prompt cache are kept. */

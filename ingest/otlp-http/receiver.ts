@@ -4,9 +4,9 @@
 // once the consumer has stored the spans, and a google.rpc.Status body in the request's
 // encoding on every failure, with Retry-After on 429/503.
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express from 'express';
+import { closeGracefully, listen } from '../../core/http-server.ts';
 import { BackpressureError, StorageUnavailableError, UnauthenticatedError } from '../../core/errors.ts';
 import type { SpanRecord } from '../../core/span.ts';
 import {
@@ -66,15 +66,9 @@ export class OtlpHttpReceiver {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   async start(): Promise<{ host: string; port: number }> {
     if (this.server) throw new Error('OTLP/HTTP receiver is already started');
-    const server = createServer(this.app());
-    const { host, port } = this.config;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`OTLP/HTTP receiver cannot listen on ${host}:${port}: ${err.message}`)));
-      server.listen(port, host, resolve);
-    });
+    const { server, host, port } = await listen(this.app(), this.config, 'OTLP/HTTP receiver');
     this.server = server;
-    const address = server.address() as AddressInfo;
-    return { host: address.address, port: address.port };
+    return { host, port };
   }
 
   /** Stops accepting connections and resolves once the requests in flight are answered. */
@@ -82,16 +76,7 @@ export class OtlpHttpReceiver {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve, reject) => {
-      // Keep-alive connections turn idle as their last request is answered: close them as they do.
-      const sweep = setInterval(() => server.closeIdleConnections(), 25);
-      server.close((err) => {
-        clearInterval(sweep);
-        if (err) reject(err);
-        else resolve();
-      });
-      server.closeIdleConnections();
-    });
+    await closeGracefully(server);
   }
 
   private app(): express.Express {

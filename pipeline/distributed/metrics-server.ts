@@ -1,9 +1,9 @@
 // `GET /metrics` in the Prometheus text format, on its own port (default 127.0.0.1:9464,
 // the conventional Prometheus exporter port) so it can be scraped without exposing anything else.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import express from 'express';
 import type { Registry } from 'prom-client';
+import { closeNow, listen } from '../../core/http-server.ts';
 
 export class MetricsServer {
   private server: Server | undefined;
@@ -22,23 +22,15 @@ export class MetricsServer {
       this.registry.metrics().then((text) => res.type(this.registry.contentType).send(text), next);
     });
     app.use((_req: express.Request, res: express.Response) => res.status(404).type('text/plain').send('not found; metrics are at GET /metrics\n'));
-    const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`metrics endpoint cannot listen on ${this.host}:${this.port}: ${err.message}`)));
-      server.listen(this.port, this.host, resolve);
-    });
+    const { server, url } = await listen(app, { host: this.host, port: this.port }, 'metrics endpoint');
     this.server = server;
-    const { address, port } = server.address() as AddressInfo;
-    return `http://${address.includes(':') ? `[${address}]` : address}:${port}/metrics`;
+    return `${url}/metrics`;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeNow(server);
   }
 }

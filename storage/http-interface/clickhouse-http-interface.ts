@@ -7,12 +7,12 @@
 // server's status codes. Read-only by default: writes and system tables are refused
 // before the engine sees them, and reads run with the engine's `readonly = 1`.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import express from 'express';
 import { z } from 'zod';
+import { closeGracefully, listen } from '../../core/http-server.ts';
 import { assertReadOnly, inspectStatement, ReadOnlyViolation, type StatementInfo } from '../sql-guard.ts';
 import { StoreQueryError, type SpanStore, type StatementResult } from '../store.ts';
 import { ClickHouseException, exceptionText, httpStatusFor } from './exceptions.ts';
@@ -82,15 +82,9 @@ export class ClickHouseHttpInterface {
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   async start(): Promise<{ host: string; port: number; url: string }> {
     if (this.server) throw new Error('the ClickHouse HTTP interface is already started');
-    const server = createServer(this.app());
-    const { host, port } = this.config;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`the ClickHouse HTTP interface cannot listen on ${host}:${port}: ${err.message}`)));
-      server.listen(port, host, resolve);
-    });
+    const { server, host, port, url } = await listen(this.app(), this.config, 'the ClickHouse HTTP interface');
     this.server = server;
-    const address = server.address() as AddressInfo;
-    return { host: address.address, port: address.port, url: `http://${address.address}:${address.port}` };
+    return { host, port, url };
   }
 
   /** Stops accepting connections and resolves once the requests in flight are answered. */
@@ -98,15 +92,7 @@ export class ClickHouseHttpInterface {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve, reject) => {
-      const sweep = setInterval(() => server.closeIdleConnections(), 25);
-      server.close((err) => {
-        clearInterval(sweep);
-        if (err) reject(err);
-        else resolve();
-      });
-      server.closeIdleConnections();
-    });
+    await closeGracefully(server);
   }
 
   private app(): express.Express {

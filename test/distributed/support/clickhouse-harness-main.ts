@@ -3,8 +3,8 @@
 // interface with writes allowed. A control endpoint makes it refuse inserts on demand, the
 // way a ClickHouse outage looks to the processors (an HTTP error for every INSERT).
 // Run: node --import tsx clickhouse-harness-main.ts <dataDir>; prints one JSON line when ready.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+import { listen } from '../../../core/http-server.ts';
 import { ChdbStore } from '../../../storage/chdb/chdb-store.ts';
 import { ClickHouseHttpInterface } from '../../../storage/http-interface/clickhouse-http-interface.ts';
 import { StoreQueryError, type SpanStore, type StatementRequest } from '../../../storage/store.ts';
@@ -35,7 +35,7 @@ const faultyStore: SpanStore = {
 const clickhouse = new ClickHouseHttpInterface(faultyStore, { port: 0, readonly: false, systemTables: 'allow' });
 const { url } = await clickhouse.start();
 
-const control = createServer((req, res) => {
+const controlHandler: RequestListener = (req, res) => {
   const path = req.url ?? '';
   if (req.method === 'POST' && path === '/inserts/refuse') refuseInserts = true;
   else if (req.method === 'POST' && path === '/inserts/accept') refuseInserts = false;
@@ -44,9 +44,8 @@ const control = createServer((req, res) => {
     return;
   }
   res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ refuseInserts, refused }));
-});
-await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+};
+const { server: control, url: controlUrl } = await listen(controlHandler, { host: '127.0.0.1', port: 0 }, 'the harness control endpoint');
 
 process.stdout.write(`${JSON.stringify({ ready: true, url, controlUrl })}\n`);
 
