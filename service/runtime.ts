@@ -79,9 +79,6 @@ export function createRunExecutor(runtime: WorkflowRuntime, options: { checkpoin
         telemetry: runtime.telemetry,
         limits: options.limits,
         checkpointDir: options.checkpointDir,
-        onEvent: (event) => {
-          if (event.kind === 'run.status' && event.payload.status === 'running') job.onRunning();
-        },
       });
       return { status: summary.status, failureReason: summary.failureReason, error: summary.error };
     } catch (err) {
@@ -92,20 +89,40 @@ export function createRunExecutor(runtime: WorkflowRuntime, options: { checkpoin
 }
 
 /** Checkpoint housekeeping for the scheduler: whether a run can resume, and removal once it finished. */
-export function checkpointsIn(dir: string): { has(runId: string): Promise<boolean>; remove(runId: string): Promise<void> } {
+export function checkpointsIn(dir: string): { has(runId: string): Promise<boolean>; remove(runId: string): void } {
   const saver = new FileCheckpointSaver(dir);
+  const finished: string[] = [];
+  let sweeping = false;
+  // One directory at a time in the background: a burst of removals would hold the thread
+  // pool that running runs need for their own checkpoint writes.
+  const sweep = async () => {
+    sweeping = true;
+    for (let runId = finished.shift(); runId !== undefined; runId = finished.shift()) {
+      try {
+        await removeThread(saver, runId);
+      } catch (err) {
+        process.emitWarning(`flowtrace: checkpoints of run ${runId} not removed: ${(err as Error).message}`);
+      }
+    }
+    sweeping = false;
+  };
   return {
     has: async (runId) => (await saver.getTuple({ configurable: { thread_id: runId, checkpoint_ns: '' } })) !== undefined,
-    // A cancelled run's last pending-write file may still be landing: try again briefly.
-    remove: async (runId) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await saver.deleteThread(runId);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 5) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
+    remove: (runId) => {
+      finished.push(runId);
+      if (!sweeping) void sweep();
     },
   };
+}
+
+/** A cancelled run's last pending-write file may still be landing: try again briefly. */
+async function removeThread(saver: FileCheckpointSaver, runId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await saver.deleteThread(runId);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

@@ -60,9 +60,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
       specOf: async (projectId, workflowId, version) => (await workflows.get(projectId, workflowId, version))?.graph,
       hasCheckpoint: checkpoints.has,
       onInterrupted: (runId) => deps.runtime.spanFilter?.interrupt(runId),
-      onFinished: (runId) => {
-        checkpoints.remove(runId).catch((err: Error) => process.emitWarning(`flowtrace: checkpoints of run ${runId} not removed: ${err.message}`));
-      },
+      onFinished: checkpoints.remove,
     },
     config,
   );

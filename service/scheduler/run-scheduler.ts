@@ -4,7 +4,7 @@
 // after every step, and at start the unfinished ones are queued again (resumed from their
 // checkpoint when they have one). Limits and budgets of a run are the executor's business.
 import type { WorkflowSpec } from '../../executor/index.ts';
-import { FINISHED_STATES, type RunRecord, type RunState, type RunStateStore } from './run-state-store.ts';
+import { FINISHED_STATES, type RunRecord, type RunStateStore } from './run-state-store.ts';
 
 /** What the scheduler hands the executor for one run. */
 export interface RunJob {
@@ -15,8 +15,6 @@ export interface RunJob {
   resume: boolean;
   /** Aborted to cancel the run (or to interrupt it at shutdown). */
   signal: AbortSignal;
-  /** The executor reports the run running. */
-  onRunning(): void;
 }
 
 export interface RunOutcome {
@@ -310,17 +308,15 @@ export class RunScheduler {
     }
   }
 
+  /** Hands the run to the executor: from now on it is `running` (recorded in storage only when it ends). */
   private dispatch(run: LiveRun): void {
     const controller = new AbortController();
     run.controller = controller;
+    run.record = { ...run.record, status: 'running', startedAt: Date.now() };
     this.running.add(run);
     const { record } = run;
-    const onRunning = () => {
-      if (FINISHED_STATES.has(run.record.status)) return;
-      this.transition(run, { status: 'running', startedAt: Date.now() });
-    };
     run.settled = this.deps
-      .execute({ runId: record.runId, spec: run.spec!, inputs: record.inputs, resume: run.resume, signal: controller.signal, onRunning })
+      .execute({ runId: record.runId, spec: run.spec!, inputs: record.inputs, resume: run.resume, signal: controller.signal })
       .catch((err: unknown): RunOutcome => ({ status: 'failed', failureReason: 'unknown', error: (err as Error).message ?? String(err) }))
       .then((outcome) => {
         this.running.delete(run);
@@ -336,24 +332,14 @@ export class RunScheduler {
 
   private finish(run: LiveRun, outcome: RunOutcome): void {
     const finishedAt = Date.now();
-    this.transition(run, {
-      status: outcome.status,
-      failureReason: outcome.failureReason ?? '',
-      error: outcome.error ?? '',
-      finishedAt,
+    run.record = { ...run.record, status: outcome.status, failureReason: outcome.failureReason ?? '', error: outcome.error ?? '', finishedAt, seq: run.record.seq + 1 };
+    this.deps.states.write(run.record).catch((err: Error) => {
+      process.emitWarning(`flowtrace: run ${run.record.runId} end (${outcome.status}) not recorded: ${err.message}`);
     });
     this.active -= 1;
     if (run.record.startedAt !== undefined) this.durations.add(finishedAt - run.record.startedAt);
     this.deps.onFinished?.(run.record.runId);
     run.markEnded();
-  }
-
-  /** Applies a state change and records it; the record is replaced, never mutated, so readers see whole states. */
-  private transition(run: LiveRun, change: Partial<RunRecord> & { status: RunState }): void {
-    run.record = { ...run.record, ...change, seq: run.record.seq + 1 };
-    this.deps.states.write(run.record).catch((err: Error) => {
-      process.emitWarning(`flowtrace: run ${run.record.runId} state ${change.status} not recorded: ${err.message}`);
-    });
   }
 
   private remember(run: LiveRun): void {

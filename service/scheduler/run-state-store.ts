@@ -1,8 +1,8 @@
-// The scheduler's runs in ClickHouse (table workflow_runs, migration 006): every state
-// change appends a row; the highest Seq is the run's state. Writes are group-committed —
-// rows that arrive while an insert is running go together in the next one — so hundreds
-// of state changes a second cost a few inserts, and each writer learns when its row is
-// durable.
+// The scheduler's runs in ClickHouse (table workflow_runs, migration 006): every recorded
+// state change appends a row; the highest Seq is the run's state. Writes are
+// group-committed — the first row waits briefly for company, rows that arrive while an
+// insert runs go together in the next one — so hundreds of state changes a second cost a
+// few inserts, and each writer learns when its row is durable.
 import type { SpanStore } from '../../storage/store.ts';
 import { insertRows, selectRows, sqlTime } from '../storage-rows.ts';
 
@@ -111,6 +111,11 @@ export class RunStateStoreClosedError extends Error {
 export interface RunStateStoreOptions {
   /** Rows per insert at most. */
   maxBatchRows?: number;
+  /**
+   * How long the first waiting row waits for company before an idle writer inserts: fewer,
+   * larger inserts make fewer parts for ClickHouse to merge.
+   */
+  maxBatchDelayMs?: number;
   /** Attempts per insert before its writers are told it failed. */
   insertAttempts?: number;
 }
@@ -122,6 +127,7 @@ export class RunStateStore {
   private draining: Promise<void> | undefined;
   private closed = false;
   private readonly maxBatchRows: number;
+  private readonly maxBatchDelayMs: number;
   private readonly insertAttempts: number;
 
   constructor(
@@ -129,6 +135,7 @@ export class RunStateStore {
     options: RunStateStoreOptions = {},
   ) {
     this.maxBatchRows = options.maxBatchRows ?? 1_000;
+    this.maxBatchDelayMs = options.maxBatchDelayMs ?? 100;
     this.insertAttempts = options.insertAttempts ?? 3;
   }
 
@@ -198,8 +205,7 @@ export class RunStateStore {
   }
 
   private async drain(): Promise<void> {
-    // Let writers of the same tick join the first insert.
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, this.closed ? 0 : this.maxBatchDelayMs));
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatchRows);
       try {
