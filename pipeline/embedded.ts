@@ -16,7 +16,7 @@ import { ClickHouseHttpInterface } from '../storage/http-interface/index.ts';
 import { removeServerInfo, writeServerInfo } from '../storage/server-info.ts';
 import { tailConfigFrom } from '../tail/config.ts';
 import { createTailServer } from '../tail/server.ts';
-import { createWorkflowRuntime, createWorkflowService, workflowServiceConfigFrom } from '../service/index.ts';
+import { createWorkflowService, workflowServiceConfigFrom } from '../service/index.ts';
 import { InProcessSpanBus } from './bus/span-bus.ts';
 import { GroupCommitWriter } from './group-commit/group-commit-writer.ts';
 
@@ -56,10 +56,10 @@ export async function startEmbeddedPipeline(config: FlowTraceConfig): Promise<Em
   try {
     const otlp = await receiver.start();
     started.push(receiver);
-    const runtime = createWorkflowRuntime({ otlpEndpoint: url(otlp), cacheDir: join(resolve(config.home), 'cache') });
+    const runtime = { otlpEndpoint: url(otlp), cacheDir: join(resolve(config.home), 'cache') };
     const workflows = createWorkflowService({ store, runtime, config: workflowServiceConfigFrom(config), defaultProjectId: config.projectId });
     // Runs stop first (checkpointed, resumed at the next start) and flush their spans while the receiver takes them.
-    stopRuns = () => workflows.stop().then(() => runtime.telemetry.shutdown());
+    stopRuns = () => workflows.stop();
     started.push({ stop: stopRuns });
     await workflows.start();
     const tail = createTailServer({ store, bus, config: tailConfigFrom(config), workflows });

@@ -20,6 +20,8 @@ export const WorkflowServiceConfigSchema = z
   .object({
     /** Runs executing at once; further accepted runs wait in the queue. */
     concurrency: positiveInt.default(4),
+    /** Worker threads the runs execute on (the API and the scheduler keep their own thread). */
+    runWorkers: positiveInt.default(1),
     /** Accepted runs waiting for a free slot; beyond this a start request gets 429 with Retry-After. */
     maxQueuedRuns: z.number().int().min(0).default(100),
     /** Largest request body of the workflow API; larger requests get 413. */
@@ -55,8 +57,9 @@ export function resolveWorkflowServiceConfig(config: WorkflowServiceConfig): Res
 }
 
 /** Environment variables of the service and the setting each one sets. */
-const ENV_SETTINGS: ReadonlyArray<[string, 'concurrency' | 'maxQueuedRuns' | 'maxGraphNodes' | 'maxBodyBytes' | 'shutdownGraceMs']> = [
+const ENV_SETTINGS: ReadonlyArray<[string, 'concurrency' | 'runWorkers' | 'maxQueuedRuns' | 'maxGraphNodes' | 'maxBodyBytes' | 'shutdownGraceMs']> = [
   ['FLOWTRACE_RUN_CONCURRENCY', 'concurrency'],
+  ['FLOWTRACE_RUN_WORKERS', 'runWorkers'],
   ['FLOWTRACE_RUN_QUEUE_SIZE', 'maxQueuedRuns'],
   ['FLOWTRACE_MAX_GRAPH_NODES', 'maxGraphNodes'],
   ['FLOWTRACE_MAX_BODY_BYTES', 'maxBodyBytes'],

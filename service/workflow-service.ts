@@ -4,7 +4,9 @@ import type { Router } from 'express';
 import type { SpanStore } from '../storage/store.ts';
 import { resolveWorkflowServiceConfig, type WorkflowServiceConfig } from './config.ts';
 import { openApiPaths, operationsRouter } from './http/operation.ts';
-import { checkpointsIn, createRunExecutor, type WorkflowRuntime } from './runtime.ts';
+import { RunWorkerPool } from './runner/run-worker-pool.ts';
+import { SERVICE_TOOLS, type WorkflowRuntimeOptions } from './runner/runtime.ts';
+import { checkpointsIn } from './scheduler/checkpoints.ts';
 import { runDetailOperation } from './scheduler/run-detail.ts';
 import { RunScheduler } from './scheduler/run-scheduler.ts';
 import { RunStateStore, type RunRecord } from './scheduler/run-state-store.ts';
@@ -17,7 +19,8 @@ import { WorkflowStore } from './workflows/workflow-store.ts';
 export interface WorkflowServiceDeps {
   /** Migrated storage (workflow_versions, workflow_runs; span_facts for run details). */
   store: SpanStore;
-  runtime: WorkflowRuntime;
+  /** How runs execute: spans' OTLP endpoint, providers, response cache (handed to the run workers). */
+  runtime: WorkflowRuntimeOptions;
   config: WorkflowServiceConfig;
   /** Project that gets the demo workflows (the embedded single-user project). */
   defaultProjectId?: string;
@@ -43,7 +46,7 @@ export interface WorkflowService {
   readonly runs: ScheduledRuns;
   /** Adds the demo workflows (first start) and queues the runs left unfinished by the last stop. */
   start(): Promise<{ seeded: string[]; recovered: number }>;
-  /** Takes no more runs; running ones get the grace period, then continue at the next start. */
+  /** Takes no more runs; running ones get the grace period, then continue at the next start; their spans are flushed. */
   stop(): Promise<void>;
 }
 
@@ -51,15 +54,16 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
   const config = resolveWorkflowServiceConfig(deps.config);
   const workflows = new WorkflowStore(deps.store);
   const states = new RunStateStore(deps.store);
-  const rules: GraphRules = { limits: config.limits, maxGraphNodes: config.maxGraphNodes, tools: deps.runtime.tools };
+  const rules: GraphRules = { limits: config.limits, maxGraphNodes: config.maxGraphNodes, tools: SERVICE_TOOLS };
   const checkpoints = checkpointsIn(config.checkpointDir);
+  const workers = new RunWorkerPool({ workers: config.runWorkers, runtime: deps.runtime, checkpointDir: config.checkpointDir, limits: config.limits });
   const scheduler = new RunScheduler(
     {
       states,
-      execute: createRunExecutor(deps.runtime, { checkpointDir: config.checkpointDir, limits: config.limits }),
+      execute: workers.execute,
       specOf: async (projectId, workflowId, version) => (await workflows.get(projectId, workflowId, version))?.graph,
       hasCheckpoint: checkpoints.has,
-      onInterrupted: (runId) => deps.runtime.spanFilter?.interrupt(runId),
+      onInterrupted: (runId) => workers.interrupt(runId),
       onFinished: checkpoints.remove,
     },
     config,
@@ -73,10 +77,14 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
       waitForEnd: (projectId, runId, timeoutMs) => scheduler.waitForEnd(projectId, runId, timeoutMs),
     },
     async start() {
+      await workers.start();
       const seeded = config.seedDemos ? await seedDemoWorkflows(workflows, deps.defaultProjectId ?? 'default', rules) : [];
       const recovered = await scheduler.recover();
       return { seeded, recovered };
     },
-    stop: () => scheduler.stop(),
+    async stop() {
+      await scheduler.stop();
+      await workers.close();
+    },
   };
 }

@@ -13,7 +13,6 @@ import { createProcessorChain } from '../../processors/chain.ts';
 import { ChdbStore } from '../../storage/chdb/chdb-store.ts';
 import { createTailServer } from '../../tail/server.ts';
 import type { WorkflowServiceConfig } from '../config.ts';
-import { createWorkflowRuntime, type WorkflowRuntime } from '../runtime.ts';
 import { createWorkflowService, type WorkflowService } from '../workflow-service.ts';
 
 export interface ServiceStackOptions {
@@ -31,7 +30,8 @@ export interface ServiceStack {
   baseUrl: string;
   store: ChdbStore;
   service: WorkflowService;
-  runtime: WorkflowRuntime;
+  /** Where the stack's OTLP/HTTP receiver takes spans. */
+  otlpEndpoint: string;
   /** Like SIGTERM: runs get the grace period, spans are flushed and committed, storage closes. */
   stop(): Promise<void>;
 }
@@ -45,15 +45,10 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
   const writer = new GroupCommitWriter(store, { maxQueuedSpans: 200_000, maxBatchSpans: 20_000, maxBatchDelayMs: 20 }, (spans) => bus.publish(spans));
   const receiver = new OtlpHttpReceiver({ port: 0 }, (batch) => writer.write(chain.process(batch.spans), batch.dedupKey));
   const otlp = await receiver.start();
-  const runtime = createWorkflowRuntime({
-    otlpEndpoint: `http://127.0.0.1:${otlp.port}`,
-    providers: options.providers,
-    cacheDir: options.cache ? join(options.home, 'cache') : undefined,
-    env: {},
-  });
+  const otlpEndpoint = `http://127.0.0.1:${otlp.port}`;
   const service = createWorkflowService({
     store,
-    runtime,
+    runtime: { otlpEndpoint, providers: options.providers, cacheDir: options.cache ? join(options.home, 'cache') : undefined },
     config: { checkpointDir: join(options.home, 'checkpoints'), ...options.service },
   });
   const tail = createTailServer({ store, bus, config: { host: '127.0.0.1', port: options.apiPort ?? 0 }, workflows: service });
@@ -63,10 +58,9 @@ export async function startServiceStack(options: ServiceStackOptions): Promise<S
     baseUrl: `http://127.0.0.1:${api.port}`,
     store,
     service,
-    runtime,
+    otlpEndpoint,
     async stop() {
       await service.stop();
-      await runtime.telemetry.shutdown();
       await receiver.stop();
       await writer.close();
       await tail.stop();
