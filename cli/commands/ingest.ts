@@ -6,6 +6,7 @@ import { DEFAULT_PORTS, FLOWTRACE_ENV, KAFKA_MAX_MESSAGE_BYTES, KAFKA_TOPICS } f
 import { KafkaOtlpExporter } from '../../exporters/kafka-otlp/index.ts';
 import { createKafkaClient } from '../../ingest/kafka/index.ts';
 import { OtlpHttpReceiver, TRACES_PATH } from '../../ingest/otlp-http/index.ts';
+import { untilSignal } from '../lifecycle.ts';
 import { brokersSetting, integerSetting, setting } from './kafka-settings.ts';
 
 interface IngestFlags {
@@ -43,17 +44,12 @@ async function runIngest(flags: IngestFlags): Promise<void> {
   const address = await receiver.start();
   process.stdout.write(`ingest: OTLP/HTTP on http://${address.host}:${address.port}${TRACES_PATH} → Kafka ${brokers.join(',')} topic ${topic}\n`);
 
-  const shutdown = () => {
-    receiver
-      .stop()
-      .then(() => exporter.stop())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  await untilSignal(async () => {
+    await receiver.stop();
+    await exporter.stop();
+  });
+  // The Kafka client's timers would otherwise hold the process open.
+  process.exit();
 }
 
 export function register(program: Command): void {

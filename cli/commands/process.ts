@@ -7,6 +7,7 @@ import { DEFAULT_PORTS, FLOWTRACE_ENV, KAFKA_MAX_MESSAGE_BYTES, KAFKA_TOPICS, PR
 import { createKafkaClient } from '../../ingest/kafka/index.ts';
 import { DistributedProcessor } from '../../pipeline/distributed/index.ts';
 import { openStore } from '../../storage/index.ts';
+import { untilSignal } from '../lifecycle.ts';
 import { brokersSetting, integerSetting, setting } from './kafka-settings.ts';
 
 interface ProcessFlags {
@@ -81,27 +82,17 @@ async function runProcessor(flags: ProcessFlags): Promise<void> {
   }
   process.stdout.write(`process: storing into ${config.clickhouse.url ?? 'the embedded engine'}; Kafka ${brokers.join(',')}\n`);
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      process.stderr.write(`process: ${signal} again, exiting without waiting\n`);
-      process.exit(130);
-    }
-    stopping = true;
-    process.stdout.write(`process: ${signal}: finishing the batches in flight\n`);
-    processor!
-      .stop()
-      .then(() => store.close())
-      .then(
-        () => process.exit(0),
-        (err: Error) => {
-          process.stderr.write(`flowtrace: shutdown failed: ${err.message}\n`);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  await untilSignal(
+    async () => {
+      await processor!.stop();
+      await store.close();
+    },
+    {
+      stopping: (signal) => `process: ${signal}: finishing the batches in flight`,
+      forced: (signal) => `process: ${signal} again, exiting without waiting`,
+    },
+  );
+  process.exit();
 }
 
 export function register(program: Command): void {

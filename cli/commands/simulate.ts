@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ProviderSimulator, validateSimulatorConfig, type SimulatedCall, type SimulatorConfig } from '../../executor/simulator/index.ts';
+import { untilSignal } from '../lifecycle.ts';
 
 const DEFAULT_PORT = 4010;
 const DEFAULT_HOST = '127.0.0.1';
@@ -61,14 +62,8 @@ async function simulate(flags: SimulateFlags): Promise<void> {
       '',
     ].join('\n'),
   );
-  const shutdown = () => {
-    simulator.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  await untilSignal(() => simulator.stop());
+  process.exit();
 }
 
 export function register(program: Command): void {

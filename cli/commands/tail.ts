@@ -12,6 +12,7 @@ import type { SpanStore } from '../../storage/store.ts';
 import { tailConfigFrom } from '../../tail/config.ts';
 import { EnrichedTopicBus } from '../../tail/kafka/enriched-topic-bus.ts';
 import { createTailServer } from '../../tail/server.ts';
+import { untilSignal } from '../lifecycle.ts';
 import { parsePort } from '../options.ts';
 import { brokersSetting, setting } from './kafka-settings.ts';
 
@@ -53,14 +54,11 @@ async function runTail(opts: TailOptions): Promise<void> {
   const { host, port } = await server.start();
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   process.stdout.write(`flowtrace tail: live page ${base}/   API ${base}/api/runs   OpenAPI ${base}/api/openapi.json\n  ${feed.describe}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await untilSignal(async () => {
+    await server.stop();
+    await feed.stop();
+    await store.close();
   });
-  await server.stop();
-  await feed.stop();
-  await store.close();
 }
 
 export function register(program: Command): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type ConfigInput } from '../../core/config.ts';
 import { runDemo, simulatorPortFromEnv } from '../../executor/demo/index.ts';
 import { startEmbeddedPipeline, type EmbeddedPipeline } from '../../pipeline/embedded.ts';
+import { untilSignal } from '../lifecycle.ts';
 import { parsePort } from '../options.ts';
 
 interface UpOptions {
@@ -43,23 +44,13 @@ export async function runUp(opts: UpOptions, extra?: (pipeline: EmbeddedPipeline
   const pipeline = await startEmbeddedPipeline(config);
   process.stdout.write(banner(pipeline));
   const stopExtra = extra ? await extra(pipeline) : async () => {};
-  await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write(`\n${signal}: committing ${pipeline.queuedSpans()} queued spans and stopping…\n`);
-      stopExtra()
-        .then(() => pipeline.stop())
-        .then(resolveStop, (err: Error) => {
-          process.stderr.write(`flowtrace: shutdown failed: ${err.message}\n`);
-          process.exitCode = 1;
-          resolveStop();
-        });
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilSignal(
+    async () => {
+      await stopExtra();
+      await pipeline.stop();
+    },
+    { stopping: (signal) => `\n${signal}: committing ${pipeline.queuedSpans()} queued spans and stopping…` },
+  );
 }
 
 /** `--demo`: once the pipeline is up, the provider simulator and the demo runs (executor/demo). */
