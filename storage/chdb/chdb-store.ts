@@ -8,19 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Session, type ChdbResult } from 'chdb';
 import { z } from 'zod';
-import type { EnrichedSpan } from '../../core/span.ts';
+import { ClickHouseSpanStore } from '../clickhouse-span-store.ts';
 import { parseInsertStatement } from '../insert-statement.ts';
-import { migrate, sqlString, storeRunner } from '../migrate.ts';
-import { insertSettings, serializeSpans } from '../rows.ts';
-import { OperationTracker } from '../operation-tracker.ts';
-import {
-  StoreClosedError,
-  StoreQueryError,
-  type QueryFormat,
-  type SpanStore,
-  type StatementRequest,
-  type StatementResult,
-} from '../store.ts';
+import { sqlString } from '../migrate.ts';
+import type { TableRows } from '../rows.ts';
+import { StoreClosedError, StoreQueryError, type QueryFormat, type StatementRequest, type StatementResult } from '../store.ts';
 
 export const ChdbStoreConfigSchema = z
   .object({
@@ -37,36 +29,20 @@ export type ChdbStoreConfig = z.input<typeof ChdbStoreConfigSchema>;
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export class ChdbStore implements SpanStore {
+export class ChdbStore extends ClickHouseSpanStore {
   readonly dataDir: string;
   private readonly config: z.output<typeof ChdbStoreConfigSchema>;
   private readonly session: Session;
   /** Sessions with statement settings applied, keyed by settings; insertion order is recency. */
   private readonly settingsSessions = new Map<string, Session>();
-  private readonly operations = new OperationTracker();
 
   constructor(config: ChdbStoreConfig) {
-    this.config = ChdbStoreConfigSchema.parse(config);
+    const parsed = ChdbStoreConfigSchema.parse(config);
+    super({ retentionDays: parsed.retentionDays, toStoreError });
+    this.config = parsed;
     this.dataDir = resolve(this.config.dataDir);
     mkdirSync(this.dataDir, { recursive: true });
     this.session = openSession(this.dataDir);
-  }
-
-  migrate(): Promise<void> {
-    return this.track(async () => {
-      await migrate(storeRunner(this), { retentionDays: this.config.retentionDays });
-    });
-  }
-
-  insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
-    if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
-    if (spans.length === 0) return this.track(async () => {});
-    return this.track(async () => {
-      const settings = insertSettings(dedupToken);
-      await Promise.all(
-        serializeSpans(spans).map(({ table, columns, format, rows }) => this.session.insert({ table, columns, format, values: rows, settings })),
-      );
-    });
   }
 
   query(sql: string, format: QueryFormat = 'JSONEachRow'): Promise<string> {
@@ -88,15 +64,15 @@ export class ChdbStore implements SpanStore {
   }
 
   close(): Promise<void> {
-    return this.operations.close(() => {
+    return this.closeAfterOperations(() => {
       for (const session of this.settingsSessions.values()) session.close();
       this.settingsSessions.clear();
       this.session.close();
     });
   }
 
-  private track<T>(operation: () => Promise<T>): Promise<T> {
-    return this.operations.run(operation, toStoreError);
+  protected async insertRows({ table, columns, format, rows }: TableRows, settings: Record<string, string>): Promise<void> {
+    await this.session.insert({ table, columns, format, values: rows, settings });
   }
 
   private sessionFor(request: StatementRequest): Session {

@@ -4,11 +4,9 @@
 import { Readable } from 'node:stream';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { z } from 'zod';
-import type { EnrichedSpan } from '../../core/span.ts';
-import { migrate, storeRunner } from '../migrate.ts';
-import { OperationTracker } from '../operation-tracker.ts';
-import { insertSettings, insertStatement, serializeSpans } from '../rows.ts';
-import { StoreQueryError, type QueryFormat, type SpanStore, type StatementRequest, type StatementResult } from '../store.ts';
+import { ClickHouseSpanStore } from '../clickhouse-span-store.ts';
+import { insertStatement, type TableRows } from '../rows.ts';
+import { StoreQueryError, type QueryFormat, type StatementRequest, type StatementResult } from '../store.ts';
 
 export const ClickHouseServerConfigSchema = z
   .object({
@@ -29,13 +27,14 @@ export type ClickHouseServerConfig = z.input<typeof ClickHouseServerConfigSchema
 /** Pinned for query() so JSON results look the same on every server version (ClickHouse ≥ 25.8 defaults). */
 const QUERY_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 0, output_format_json_quote_decimals: 0 };
 
-export class ClickHouseServerStore implements SpanStore {
+export class ClickHouseServerStore extends ClickHouseSpanStore {
   private readonly config: z.output<typeof ClickHouseServerConfigSchema>;
   private readonly client: ClickHouseClient;
-  private readonly operations = new OperationTracker();
 
   constructor(config: ClickHouseServerConfig) {
-    this.config = ClickHouseServerConfigSchema.parse(config);
+    const parsed = ClickHouseServerConfigSchema.parse(config);
+    super({ retentionDays: parsed.retentionDays, toStoreError });
+    this.config = parsed;
     this.client = createClient({
       url: this.config.url,
       database: this.config.database,
@@ -48,21 +47,6 @@ export class ClickHouseServerStore implements SpanStore {
     });
   }
 
-  migrate(): Promise<void> {
-    return this.track(async () => {
-      await migrate(storeRunner(this), { retentionDays: this.config.retentionDays });
-    });
-  }
-
-  insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
-    if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
-    if (spans.length === 0) return this.track(async () => {});
-    return this.track(async () => {
-      const settings = insertSettings(dedupToken);
-      await Promise.all(serializeSpans(spans).map((rows) => this.run({ sql: insertStatement(rows), data: rows.rows, settings })));
-    });
-  }
-
   query(sql: string, format: QueryFormat = 'JSONEachRow'): Promise<string> {
     return this.track(async () => (await this.run({ sql, format }, QUERY_SETTINGS)).body.toString('utf8'));
   }
@@ -72,11 +56,11 @@ export class ClickHouseServerStore implements SpanStore {
   }
 
   close(): Promise<void> {
-    return this.operations.close(() => this.client.close());
+    return this.closeAfterOperations(() => this.client.close());
   }
 
-  private track<T>(operation: () => Promise<T>): Promise<T> {
-    return this.operations.run(operation, toStoreError);
+  protected async insertRows(rows: TableRows, settings: Record<string, string>): Promise<void> {
+    await this.run({ sql: insertStatement(rows), data: rows.rows, settings });
   }
 
   private async run(request: StatementRequest, extraSettings: ClickHouseSettings = {}): Promise<StatementResult> {
