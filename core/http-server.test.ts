@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeGracefully, closeNow, listen, ListenError, type ListeningServer } from './http-server.ts';
+import { closeGracefully, closeNow, HttpServerHandle, listen, ListenError, type ListeningServer } from './http-server.ts';
 
 const started: ListeningServer[] = [];
 
@@ -104,5 +104,21 @@ describe('closeNow', () => {
     await closeNow(server);
     await expect(hanging).rejects.toThrow(/socket hang up/);
     expect(server.listening).toBe(false);
+  });
+});
+
+describe('HttpServerHandle', () => {
+  it('runs one server at a time and stops idempotently', async () => {
+    const handle = new HttpServerHandle('the handled server');
+    const { url, server } = await handle.start((_req, res) => res.end('one'), { host: '127.0.0.1', port: 0 });
+    await expect(handle.start((_req, res) => res.end('two'), { host: '127.0.0.1', port: 0 })).rejects.toThrow('the handled server is already started');
+    expect(await get(url)).toEqual({ status: 200, body: 'one' });
+    await handle.stop();
+    expect(server.listening).toBe(false);
+    await handle.stop();
+    const again = await handle.start((_req, res) => res.end('three'), { host: '127.0.0.1', port: 0 });
+    expect(await get(again.url)).toEqual({ status: 200, body: 'three' });
+    await handle.stop(closeNow);
+    expect(again.server.listening).toBe(false);
   });
 });

@@ -78,3 +78,29 @@ export function closeNow(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/**
+ * The server of a component with start() and stop(): at most one runs, start() while it
+ * runs is an error, stop() when none runs does nothing.
+ */
+export class HttpServerHandle {
+  private server: Server | undefined;
+
+  /** `what` names the component in errors, e.g. `OTLP/HTTP receiver`. */
+  constructor(private readonly what: string) {}
+
+  async start(handler: RequestListener, address: ListenAddress): Promise<ListeningServer> {
+    if (this.server) throw new Error(`${this.what} is already started`);
+    const listening = await listen(handler, address, this.what);
+    this.server = listening.server;
+    return listening;
+  }
+
+  /** Stops the running server with `close` (default closeGracefully). */
+  async stop(close: (server: Server) => Promise<void> = closeGracefully): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await close(server);
+  }
+}

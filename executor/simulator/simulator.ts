@@ -1,9 +1,8 @@
 // ProviderSimulator: a local HTTP server speaking the OpenAI Chat Completions and
 // Anthropic Messages APIs with deterministic answers and usage, configurable latency and
 // injected faults, so the executor and the pipeline run against the real SDKs offline.
-import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { closeNow, hostForUrl, listen } from '../../core/http-server.ts';
+import { closeNow, hostForUrl, HttpServerHandle } from '../../core/http-server.ts';
 import { anthropicDialect } from './anthropic.ts';
 import { composeAnswer, streamChunks } from './answer.ts';
 import {
@@ -118,7 +117,7 @@ export class ProviderSimulator {
   private readonly recorder = new StatsRecorder();
   private readonly cache = new PromptCache();
   private readonly app = this.buildApp();
-  private server?: Server;
+  private readonly server = new HttpServerHandle('ProviderSimulator');
   private seq = 0;
 
   constructor(
@@ -129,21 +128,16 @@ export class ProviderSimulator {
   }
 
   async start(): Promise<SimulatorAddress> {
-    if (this.server) throw new Error('ProviderSimulator is already started');
     const host = this.options.host ?? '127.0.0.1';
-    const { server, port } = await listen(this.app, { host, port: this.options.port ?? 0 }, 'the provider simulator');
-    this.server = server;
+    const { port } = await this.server.start(this.app, { host, port: this.options.port ?? 0 });
     // The configured name, not the bound address: `localhost` stays `localhost` for the SDKs.
     const origin = `http://${hostForUrl(host)}:${port}`;
     return { port, openaiBaseUrl: `${origin}/v1`, anthropicBaseUrl: origin };
   }
 
   /** Stops listening and closes every connection, hanging and streaming ones included. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeNow(server);
+  stop(): Promise<void> {
+    return this.server.stop(closeNow);
   }
 
   /** Replaces the configuration (throws SimulatorConfigError); counters and the prompt cache are kept. */

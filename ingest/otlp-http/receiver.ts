@@ -4,9 +4,9 @@
 // once the consumer has stored the spans, and a google.rpc.Status body in the request's
 // encoding on every failure, with Retry-After on 429/503.
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
-import { closeGracefully, listen } from '../../core/http-server.ts';
+import { HttpServerHandle } from '../../core/http-server.ts';
 import { BackpressureError, StorageUnavailableError, UnauthenticatedError } from '../../core/errors.ts';
 import type { SpanRecord } from '../../core/span.ts';
 import {
@@ -54,7 +54,7 @@ interface Failure {
 
 export class OtlpHttpReceiver {
   private readonly config: ResolvedOtlpHttpReceiverConfig;
-  private server: Server | undefined;
+  private readonly server = new HttpServerHandle('OTLP/HTTP receiver');
 
   constructor(
     config: OtlpHttpReceiverConfig,
@@ -65,18 +65,13 @@ export class OtlpHttpReceiver {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   async start(): Promise<{ host: string; port: number }> {
-    if (this.server) throw new Error('OTLP/HTTP receiver is already started');
-    const { server, host, port } = await listen(this.app(), this.config, 'OTLP/HTTP receiver');
-    this.server = server;
+    const { host, port } = await this.server.start(this.app(), this.config);
     return { host, port };
   }
 
   /** Stops accepting connections and resolves once the requests in flight are answered. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeGracefully(server);
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private app(): express.Express {

@@ -1,12 +1,11 @@
 // `GET /metrics` in the Prometheus text format, on its own port (default 127.0.0.1:9464,
 // the conventional Prometheus exporter port) so it can be scraped without exposing anything else.
-import type { Server } from 'node:http';
 import express from 'express';
 import type { Registry } from 'prom-client';
-import { closeNow, listen } from '../../core/http-server.ts';
+import { closeNow, HttpServerHandle } from '../../core/http-server.ts';
 
 export class MetricsServer {
-  private server: Server | undefined;
+  private readonly server = new HttpServerHandle('metrics endpoint');
 
   constructor(
     private readonly registry: Registry,
@@ -22,15 +21,11 @@ export class MetricsServer {
       this.registry.metrics().then((text) => res.type(this.registry.contentType).send(text), next);
     });
     app.use((_req: express.Request, res: express.Response) => res.status(404).type('text/plain').send('not found; metrics are at GET /metrics\n'));
-    const { server, url } = await listen(app, { host: this.host, port: this.port }, 'metrics endpoint');
-    this.server = server;
+    const { url } = await this.server.start(app, { host: this.host, port: this.port });
     return `${url}/metrics`;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeNow(server);
+  stop(): Promise<void> {
+    return this.server.stop(closeNow);
   }
 }

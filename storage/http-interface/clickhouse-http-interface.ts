@@ -7,12 +7,11 @@
 // server's status codes. Read-only by default: writes and system tables are refused
 // before the engine sees them, and reads run with the engine's `readonly = 1`.
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import express from 'express';
 import { z } from 'zod';
-import { closeGracefully, listen } from '../../core/http-server.ts';
+import { HttpServerHandle } from '../../core/http-server.ts';
 import { assertReadOnly, inspectStatement, ReadOnlyViolation, type StatementInfo } from '../sql-guard.ts';
 import { StoreQueryError, type SpanStore, type StatementResult } from '../store.ts';
 import { ClickHouseException, exceptionText, httpStatusFor } from './exceptions.ts';
@@ -70,7 +69,7 @@ interface ParsedRequest {
 
 export class ClickHouseHttpInterface {
   private readonly config: ResolvedConfig;
-  private server: Server | undefined;
+  private readonly server = new HttpServerHandle('the ClickHouse HTTP interface');
 
   constructor(
     private readonly store: SpanStore,
@@ -81,18 +80,13 @@ export class ClickHouseHttpInterface {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   async start(): Promise<{ host: string; port: number; url: string }> {
-    if (this.server) throw new Error('the ClickHouse HTTP interface is already started');
-    const { server, host, port, url } = await listen(this.app(), this.config, 'the ClickHouse HTTP interface');
-    this.server = server;
+    const { host, port, url } = await this.server.start(this.app(), this.config);
     return { host, port, url };
   }
 
   /** Stops accepting connections and resolves once the requests in flight are answered. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await closeGracefully(server);
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   private app(): express.Express {
