@@ -2,27 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileResponseCache } from '../cache/index.ts';
 import { loadWorkflow, runWorkflow, type RunWorkflowOptions, type WorkflowSpec } from '../index.ts';
-import { startHarness, type Harness } from '../runtime/test-support.ts';
+import { useHarness } from '../runtime/test-support.ts';
 import { csvStats, tools } from './csv-stats.ts';
 
 const demo = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
-let harness: Harness;
+const harness = useHarness();
 let research: WorkflowSpec;
 let csv: WorkflowSpec;
 let cacheDir: string;
 
 beforeAll(async () => {
-  harness = await startHarness();
   research = await loadWorkflow(demo('research-summarize-decide-deep.json'));
   csv = await loadWorkflow(demo('csv-analysis-writeup.json'), { tools });
 });
-afterAll(() => harness.close());
 beforeEach(async () => {
-  await harness.reset();
   cacheDir = await mkdtemp(join(tmpdir(), 'flowtrace-demo-cache-'));
   return () => rm(cacheDir, { recursive: true, force: true });
 });

@@ -1,19 +1,14 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLOWTRACE_EVENT, FLOWTRACE_EVENT_ATTR } from '../../core/semconv.ts';
 import { priceUsage } from '../../processors/cost/index.ts';
 import { one } from '../telemetry/test-support.ts';
 import type { RunEvent } from './events.ts';
 import { runWorkflow, type RunWorkflowOptions } from './run.ts';
-import { attributesOf, startHarness, type Harness } from './test-support.ts';
+import { attributesOf, useHarness } from './test-support.ts';
 
 const GPT = 'gpt-4o-mini';
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => harness.close());
-beforeEach(() => harness.reset());
+const harness = useHarness();
 
 /** n llm nodes in a chain, each answering with `tokens` output tokens. */
 function chain(n: number, tokens: number, extra: Record<string, unknown> = {}) {

@@ -1,18 +1,11 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { one } from '../telemetry/test-support.ts';
 import { runWorkflow } from './run.ts';
-import { startHarness, type Harness } from './test-support.ts';
+import { useHarness } from './test-support.ts';
 
 const LATENCY_MS = 600;
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => harness.close());
-beforeEach(() =>
-  harness.reset({ latency: { models: { 'gpt-4o-mini': { fixedMs: LATENCY_MS }, 'claude-3-5-haiku-latest': { fixedMs: LATENCY_MS } } } }),
-);
+const harness = useHarness({ config: { latency: { models: { 'gpt-4o-mini': { fixedMs: LATENCY_MS }, 'claude-3-5-haiku-latest': { fixedMs: LATENCY_MS } } } } });
 
 /** start → (left, right: independent llm nodes) → join */
 const fanOut = (parallel: boolean) => ({

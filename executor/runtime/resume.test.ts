@@ -3,10 +3,10 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runWorkflow } from './run.ts';
 import type { RunSummary } from './summary.ts';
-import { startHarness, type Harness } from './test-support.ts';
+import { useHarness } from './test-support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** One model per node, so the simulator's per-model counters say which node called. */
@@ -28,14 +28,9 @@ const flow = {
   ],
 };
 
-let harness: Harness;
+const harness = useHarness();
 let dir: string;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => harness.close());
 beforeEach(async () => {
-  await harness.reset();
   dir = await mkdtemp(join(tmpdir(), 'flowtrace-resume-'));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLOWTRACE, FLOWTRACE_EVENT, GEN_AI } from '../../core/semconv.ts';
 import { FileResponseCache } from '../cache/index.ts';
 import { WorkflowValidationError } from '../spec/issues.ts';
@@ -10,17 +10,12 @@ import { byName, one, parentIdOf, spanIdOf } from '../telemetry/test-support.ts'
 import { RunInputError } from './inputs.ts';
 import { RunIdError, runWorkflow, type RunWorkflowOptions } from './run.ts';
 import type { RunEvent } from './events.ts';
-import { attributesOf, startHarness, type Harness } from './test-support.ts';
+import { attributesOf, useHarness } from './test-support.ts';
 
 const GPT = 'gpt-4o-mini';
 const HAIKU = 'claude-3-5-haiku-latest';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => harness.close());
-beforeEach(() => harness.reset());
+const harness = useHarness();
 
 const options = (extra: RunWorkflowOptions = {}): RunWorkflowOptions => ({ runner: harness.runner(), telemetry: harness.captured.telemetry, ...extra });
 

@@ -1,6 +1,7 @@
 // Shared set-up for run-time tests: the provider simulator behind the real SDKs, the real
 // llm step runner, and spans captured in memory.
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createLlmStepRunner } from '../llm/index.ts';
 import { createProviders } from '../providers/index.ts';
 import { ProviderSimulator, type SimulatorAddress, type SimulatorConfig } from '../simulator/index.ts';
@@ -21,7 +22,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { captureContent?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  captureContent?: boolean;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const simulator = new ProviderSimulator();
   const address = await simulator.start();
   const captured = captureTelemetry(options);
@@ -46,6 +51,20 @@ export async function startHarness(options: { captureContent?: boolean } = {}): 
       await captured.telemetry.shutdown();
     },
   };
+}
+
+/**
+ * A harness for the calling test file: started before its tests, closed after them and
+ * reset (to `config`) before each. Call at the top level; use the result inside tests.
+ */
+export function useHarness(options: HarnessOptions & { config?: SimulatorConfig } = {}): Harness {
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(harness, await startHarness(options));
+  });
+  afterAll(() => harness.close());
+  beforeEach(() => harness.reset(options.config));
+  return harness;
 }
 
 export const attributesOf = (span: ReadableSpan) => span.attributes as Record<string, unknown>;

@@ -1,52 +1,48 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server } from 'node:http';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeNow, listen } from '../../core/http-server.ts';
 import { FLOWTRACE, FLOWTRACE_EVENT, GEN_AI } from '../../core/semconv.ts';
 import { byName, one } from '../telemetry/test-support.ts';
 import { registerTool } from '../tools/registry.ts';
 import { ToolError } from '../tools/types.ts';
 import type { RunEvent } from './events.ts';
 import { runWorkflow, type RunWorkflowOptions } from './run.ts';
-import { attributesOf, startHarness, type Harness } from './test-support.ts';
+import { attributesOf, useHarness } from './test-support.ts';
 
-let harness: Harness;
+const harness = useHarness();
 let server: Server;
 let host: string;
 let flakyHits = 0;
 
+const documents: RequestListener = (req, res) => {
+  if (req.url === '/doc') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"title":"Tracing","words":3}');
+  if (req.url === '/slow') return; // never answers
+  if (req.url === '/flaky') return (++flakyHits === 1 ? res.writeHead(503).end() : res.writeHead(200).end('second time lucky'));
+  if (req.url === '/huge') {
+    // 100 MB, streamed without a length.
+    const chunk = Buffer.alloc(1024 * 1024, 'y');
+    res.writeHead(200);
+    res.on('error', () => {});
+    let sent = 0;
+    const pump = () => {
+      while (sent < 100) {
+        sent += 1;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    return pump();
+  }
+  res.writeHead(404).end();
+};
+
 beforeAll(async () => {
-  harness = await startHarness();
-  server = createServer((req, res) => {
-    if (req.url === '/doc') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"title":"Tracing","words":3}');
-    if (req.url === '/slow') return; // never answers
-    if (req.url === '/flaky') return (++flakyHits === 1 ? res.writeHead(503).end() : res.writeHead(200).end('second time lucky'));
-    if (req.url === '/huge') {
-      // 100 MB, streamed without a length.
-      const chunk = Buffer.alloc(1024 * 1024, 'y');
-      res.writeHead(200);
-      res.on('error', () => {});
-      let sent = 0;
-      const pump = () => {
-        while (sent < 100) {
-          sent += 1;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end();
-      };
-      return pump();
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listen(documents, { host: '127.0.0.1', port: 0 }, 'the document server');
+  server = listening.server;
+  host = `${listening.host}:${listening.port}`;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await harness.close();
-});
-beforeEach(() => harness.reset());
+afterAll(() => closeNow(server));
 
 const fetchFlow = (url: string, extra: Record<string, unknown> = {}) => ({
   version: '1',

@@ -1,19 +1,14 @@
 // Retry and fallback events reach a run's listener while the llm step is still running
 // (StepContext.onAttempt), not when it ends: a progress view or a cancel button can act on
 // them between attempts.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runWorkflow, type RunEvent, type RunWorkflowOptions } from '../../executor/index.ts';
-import { startHarness, type Harness } from '../../executor/runtime/test-support.ts';
+import { useHarness } from '../../executor/runtime/test-support.ts';
 
 const GPT = 'gpt-4o-mini';
 const HAIKU = 'claude-3-5-haiku-latest';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => harness.close());
-beforeEach(() => harness.reset());
+const harness = useHarness();
 
 const flow = (retry: Record<string, number>) => ({
   version: '1',
