@@ -1,5 +1,6 @@
 // Configuration of the workflow service (workflow API + run scheduler), validated once at
 // the edge with messages that name the offending setting.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod/v4';
 import type { FlowTraceConfig } from '../core/config.ts';
@@ -20,8 +21,8 @@ export const WorkflowServiceConfigSchema = z
   .object({
     /** Runs executing at once; further accepted runs wait in the queue. */
     concurrency: positiveInt.default(4),
-    /** Worker threads the runs execute on (the API and the scheduler keep their own thread). */
-    runWorkers: positiveInt.default(1),
+    /** Worker threads the runs execute on (the API, the scheduler and ingest keep the main thread): one core per worker, the last for the rest. */
+    runWorkers: positiveInt.default(Math.max(1, availableParallelism() - 1)),
     /** Accepted runs waiting for a free slot; beyond this a start request gets 429 with Retry-After. */
     maxQueuedRuns: z.number().int().min(0).default(100),
     /** Largest request body of the workflow API; larger requests get 413. */

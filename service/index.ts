@@ -1,6 +1,6 @@
 // The workflow service's public API: compose it with createWorkflowService, mount it in the
 // read API (createTailServer({ …, workflows })).
-export { createWorkflowService, type ScheduledRuns, type WorkflowService, type WorkflowServiceDeps } from './workflow-service.ts';
+export { createWorkflowService, type WorkflowService, type WorkflowServiceDeps } from './workflow-service.ts';
 export { createWorkflowRuntime, executeRun, type WorkflowRuntime, type WorkflowRuntimeOptions } from './runner/runtime.ts';
 export {
   WorkflowServiceConfigError,

@@ -1,5 +1,5 @@
 // The workflow service: workflow CRUD and run scheduling, served with the read API on the
-// API port. Composition only; the parts are in workflows/ and scheduler/.
+// API port. Composition only; the parts are in workflows/, scheduler/ and runner/.
 import type { Router } from 'express';
 import type { SpanStore } from '../storage/store.ts';
 import { resolveWorkflowServiceConfig, type WorkflowServiceConfig } from './config.ts';
@@ -9,7 +9,7 @@ import { SERVICE_TOOLS, type WorkflowRuntimeOptions } from './runner/runtime.ts'
 import { checkpointsIn } from './scheduler/checkpoints.ts';
 import { runDetailOperation } from './scheduler/run-detail.ts';
 import { RunScheduler } from './scheduler/run-scheduler.ts';
-import { RunStateStore, type RunRecord } from './scheduler/run-state-store.ts';
+import { RunStateStore } from './scheduler/run-state-store.ts';
 import { runOperations } from './scheduler/routes.ts';
 import { seedDemoWorkflows } from './workflows/demos.ts';
 import type { GraphRules } from './workflows/graph.ts';
@@ -26,14 +26,6 @@ export interface WorkflowServiceDeps {
   defaultProjectId?: string;
 }
 
-/** Status of the runs this service scheduled, for the read API's run detail. */
-export interface ScheduledRuns {
-  /** The run's scheduler state (memory first, then storage); undefined for runs it did not start. */
-  get(projectId: string, runId: string): Promise<RunRecord | undefined>;
-  /** Resolves when the run finished or `timeoutMs` passed, with its state then. */
-  waitForEnd(projectId: string, runId: string, timeoutMs: number): Promise<RunRecord | undefined>;
-}
-
 export interface WorkflowService {
   /**
    * The workflow and run operations, and GET /api/runs/:runId (the read API's run detail
@@ -43,7 +35,6 @@ export interface WorkflowService {
   readonly router: Router;
   /** OpenAPI paths of those operations, to merge into the API document. */
   openApiPaths(): Record<string, Record<string, unknown>>;
-  readonly runs: ScheduledRuns;
   /** Adds the demo workflows (first start) and queues the runs left unfinished by the last stop. */
   start(): Promise<{ seeded: string[]; recovered: number }>;
   /** Takes no more runs; running ones get the grace period, then continue at the next start; their spans are flushed. */
@@ -72,10 +63,6 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
   return {
     router: operationsRouter(operations, config.maxBodyBytes),
     openApiPaths: () => openApiPaths(operations),
-    runs: {
-      get: (projectId, runId) => scheduler.get(projectId, runId),
-      waitForEnd: (projectId, runId, timeoutMs) => scheduler.waitForEnd(projectId, runId, timeoutMs),
-    },
     async start() {
       await workers.start();
       const seeded = config.seedDemos ? await seedDemoWorkflows(workflows, deps.defaultProjectId ?? 'default', rules) : [];
