@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { type BadRequestError } from 'openai';
-import { startHarness, type SimulatorHarness } from './test-support.ts';
+import { useSimulatorHarness } from './test-support.ts';
 
-let h: SimulatorHarness;
+const h = useSimulatorHarness();
 let origin: string;
-beforeAll(async () => {
-  h = await startHarness();
+beforeAll(() => {
   origin = h.address.anthropicBaseUrl;
-});
-afterAll(() => h.stop());
-beforeEach(() => {
-  h.simulator.configure({});
-  h.simulator.reset();
 });
 
 const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { BadRequestError } from '@anthropic-ai/sdk';
-import { startHarness, tokens, type SimulatorHarness } from './test-support.ts';
+import { tokens, useSimulatorHarness } from './test-support.ts';
 
-let h: SimulatorHarness;
-let client: Anthropic;
-beforeAll(async () => {
-  h = await startHarness();
-  client = h.anthropic;
-});
-afterAll(() => h.stop());
-beforeEach(() => {
-  h.simulator.configure({});
-  h.simulator.reset();
-});
+const h = useSimulatorHarness();
 
 const SYSTEM = 'You are a careful research assistant.';
 const USER = 'List the two main risks in the plan.';
@@ -22,8 +12,8 @@ const textOf = (m: Anthropic.Message) => m.content.map((b) => (b.type === 'text'
 
 describe('Anthropic messages (non-streaming)', () => {
   it('answers deterministically with usage derived from the texts', async () => {
-    const first = await client.messages.create(basic);
-    const second = await client.messages.create(basic);
+    const first = await h.anthropic.messages.create(basic);
+    const second = await h.anthropic.messages.create(basic);
     expect(textOf(second)).toBe(textOf(first));
     expect(first.id).toMatch(/^msg_/);
     expect(first._request_id).toMatch(/^req_/);
@@ -38,16 +28,16 @@ describe('Anthropic messages (non-streaming)', () => {
   });
 
   it('honours max_tokens with stop_reason "max_tokens"', async () => {
-    const m = await client.messages.create({ ...basic, max_tokens: 5, messages: [{ role: 'user', content: 'More [[sim:tokens=50]]' }] });
+    const m = await h.anthropic.messages.create({ ...basic, max_tokens: 5, messages: [{ role: 'user', content: 'More [[sim:tokens=50]]' }] });
     expect(m.stop_reason).toBe('max_tokens');
     expect(m.usage.output_tokens).toBe(5);
     expect(textOf(m)).toHaveLength(20);
   });
 
   it('answers JSON when output_config.format or the prompt asks for it', async () => {
-    const m = await client.messages.create({ ...basic, system: 'Always respond with JSON.' });
+    const m = await h.anthropic.messages.create({ ...basic, system: 'Always respond with JSON.' });
     expect(typeof JSON.parse(textOf(m)).answer).toBe('string');
-    const byFormat = await client.messages.create({
+    const byFormat = await h.anthropic.messages.create({
       ...basic,
       output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'string' } } } } },
     });
@@ -56,7 +46,7 @@ describe('Anthropic messages (non-streaming)', () => {
 
   it('reports thinking tokens inside output_tokens when thinking is enabled', async () => {
     const content = 'Decide carefully [[sim:reasoning=300]]';
-    const thinking = await client.messages.create({
+    const thinking = await h.anthropic.messages.create({
       ...basic,
       max_tokens: 2048,
       thinking: { type: 'enabled', budget_tokens: 1024 },
@@ -64,14 +54,14 @@ describe('Anthropic messages (non-streaming)', () => {
     });
     expect(thinking.usage.output_tokens_details?.thinking_tokens).toBe(300);
     expect(thinking.usage.output_tokens).toBe(tokens(textOf(thinking)) + 300);
-    const plain = await client.messages.create({ ...basic, messages: [{ role: 'user', content }] });
+    const plain = await h.anthropic.messages.create({ ...basic, messages: [{ role: 'user', content }] });
     expect(plain.usage.output_tokens_details).toBeNull();
     expect(plain.usage.output_tokens).toBe(tokens(textOf(plain)));
   });
 
   it('rejects a request without max_tokens with a precise 400', async () => {
     const { max_tokens: _omit, ...withoutMax } = basic;
-    const err = await client.messages.create(withoutMax as typeof basic).catch((e: unknown) => e);
+    const err = await h.anthropic.messages.create(withoutMax as typeof basic).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).type).toBe('invalid_request_error');
     expect((err as BadRequestError).message).toContain('`max_tokens` is required');
@@ -83,13 +73,13 @@ describe('Anthropic prompt caching', () => {
   const cachedSystem = [{ type: 'text' as const, text: longSystem, cache_control: { type: 'ephemeral' as const } }];
 
   it('writes a marked system prompt the first time and reads it afterwards', async () => {
-    const first = await client.messages.create({ ...basic, system: cachedSystem, messages: [{ role: 'user', content: 'Question A' }] });
+    const first = await h.anthropic.messages.create({ ...basic, system: cachedSystem, messages: [{ role: 'user', content: 'Question A' }] });
     expect(first.usage).toMatchObject({
       cache_creation_input_tokens: tokens(longSystem),
       cache_read_input_tokens: 0,
       input_tokens: tokens('Question A'),
     });
-    const second = await client.messages.create({ ...basic, system: cachedSystem, messages: [{ role: 'user', content: 'Question B, longer' }] });
+    const second = await h.anthropic.messages.create({ ...basic, system: cachedSystem, messages: [{ role: 'user', content: 'Question B, longer' }] });
     expect(second.usage).toMatchObject({
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: tokens(longSystem),
@@ -99,7 +89,7 @@ describe('Anthropic prompt caching', () => {
 
   it('does not cache without cache_control', async () => {
     for (let i = 0; i < 2; i++) {
-      const m = await client.messages.create({ ...basic, system: longSystem });
+      const m = await h.anthropic.messages.create({ ...basic, system: longSystem });
       expect(m.usage.cache_creation_input_tokens).toBe(0);
       expect(m.usage.cache_read_input_tokens).toBe(0);
       expect(m.usage.input_tokens).toBe(tokens(longSystem) + tokens(USER));
@@ -108,18 +98,18 @@ describe('Anthropic prompt caching', () => {
 
   it('with top-level cache_control, a growing conversation reads the previous turn', async () => {
     const turn1 = [{ role: 'user' as const, content: 'Hello there, first turn.' }];
-    const first = await client.messages.create({ ...basic, cache_control: { type: 'ephemeral' }, messages: turn1 });
+    const first = await h.anthropic.messages.create({ ...basic, cache_control: { type: 'ephemeral' }, messages: turn1 });
     const total1 = tokens(SYSTEM) + tokens(turn1[0].content);
     expect(first.usage).toMatchObject({ cache_creation_input_tokens: total1, cache_read_input_tokens: 0, input_tokens: 0 });
     const turn2 = [...turn1, { role: 'assistant' as const, content: textOf(first) }, { role: 'user' as const, content: 'And the second?' }];
-    const second = await client.messages.create({ ...basic, cache_control: { type: 'ephemeral' }, messages: turn2 });
+    const second = await h.anthropic.messages.create({ ...basic, cache_control: { type: 'ephemeral' }, messages: turn2 });
     const total2 = total1 + tokens(textOf(first)) + tokens('And the second?');
     expect(second.usage).toMatchObject({ cache_read_input_tokens: total1, cache_creation_input_tokens: total2 - total1, input_tokens: 0 });
   });
 
   it('respects a configured minimum cacheable size', async () => {
     h.simulator.configure({ cache: { anthropicMinPrefixTokens: tokens(longSystem) + 1 } });
-    const m = await client.messages.create({ ...basic, system: cachedSystem });
+    const m = await h.anthropic.messages.create({ ...basic, system: cachedSystem });
     expect(m.usage.cache_creation_input_tokens).toBe(0);
     expect(m.usage.input_tokens).toBe(tokens(longSystem) + tokens(USER));
   });
@@ -127,8 +117,8 @@ describe('Anthropic prompt caching', () => {
 
 describe('Anthropic messages (streaming)', () => {
   it('streams events in the documented order; the final message equals the non-streamed one', async () => {
-    const whole = await client.messages.create(basic);
-    const stream = await client.messages.create({ ...basic, stream: true });
+    const whole = await h.anthropic.messages.create(basic);
+    const stream = await h.anthropic.messages.create({ ...basic, stream: true });
     const types: string[] = [];
     let text = '';
     for await (const event of stream) {
@@ -146,7 +136,7 @@ describe('Anthropic messages (streaming)', () => {
       'message_delta',
       'message_stop',
     ]);
-    const final = await client.messages.stream(basic).finalMessage();
+    const final = await h.anthropic.messages.stream(basic).finalMessage();
     expect(textOf(final)).toBe(textOf(whole));
     expect(final.usage).toMatchObject({
       input_tokens: whole.usage.input_tokens,
@@ -159,8 +149,8 @@ describe('Anthropic messages (streaming)', () => {
   it('carries cache and thinking usage through the stream', async () => {
     const system = [{ type: 'text' as const, text: 'Cached streaming system prompt. '.repeat(20), cache_control: { type: 'ephemeral' as const } }];
     const request = { ...basic, system, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, max_tokens: 4096, messages: [{ role: 'user' as const, content: 'Go [[sim:reasoning=77]]' }] };
-    await client.messages.create(request);
-    const final = await client.messages.stream(request).finalMessage();
+    await h.anthropic.messages.create(request);
+    const final = await h.anthropic.messages.stream(request).finalMessage();
     expect(final.usage.cache_read_input_tokens).toBe(tokens(system[0].text));
     expect(final.usage.cache_creation_input_tokens).toBe(0);
     expect(final.usage.output_tokens).toBe(tokens(textOf(final)) + 77);

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Anthropic, { type APIError as AnthropicAPIError, type RateLimitError as AnthropicRateLimitError } from '@anthropic-ai/sdk';
 import OpenAI, { type APIError as OpenAIAPIError, type RateLimitError as OpenAIRateLimitError } from 'openai';
 import type { SimulatorConfig } from './config.ts';
-import { startHarness, type SimulatorHarness } from './test-support.ts';
+import { startHarness, useSimulatorHarness } from './test-support.ts';
 
-let h: SimulatorHarness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.stop());
-beforeEach(() => h.simulator.reset());
+const h = useSimulatorHarness({}, 'counters');
 
 const GPT = 'gpt-4o-mini';
 const CLAUDE = 'claude-haiku-5';

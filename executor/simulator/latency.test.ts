@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import OpenAI from 'openai';
-import { startHarness, type SimulatorHarness } from './test-support.ts';
+import { useSimulatorHarness } from './test-support.ts';
 
-let h: SimulatorHarness;
-beforeAll(async () => {
-  h = await startHarness({
+const h = useSimulatorHarness(
+  {
     latency: {
       models: {
         'slow-*': { fixedMs: 2000 },
@@ -12,9 +11,9 @@ beforeAll(async () => {
         'slow-stream': { fixedMs: 150, perTokenMs: 4 },
       },
     },
-  });
-});
-afterAll(() => h.stop());
+  },
+  'nothing',
+);
 
 async function timed<T>(call: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();

@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type OpenAI from 'openai';
-import { startHarness, tokens, type SimulatorHarness } from './test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { tokens, useSimulatorHarness } from './test-support.ts';
 
-let h: SimulatorHarness;
-let client: OpenAI;
-beforeAll(async () => {
-  h = await startHarness();
-  client = h.openai;
-});
-afterAll(() => h.stop());
-beforeEach(() => {
-  h.simulator.configure({});
-  h.simulator.reset();
-});
+const h = useSimulatorHarness();
 
 const SYSTEM = 'You are a terse analyst.';
 const USER = 'Summarise the quarterly report in one sentence.';
@@ -20,8 +9,8 @@ const basic = { model: 'gpt-4o-mini', messages: [{ role: 'system' as const, cont
 
 describe('OpenAI chat completions (non-streaming)', () => {
   it('answers deterministically with usage derived from the texts', async () => {
-    const first = await client.chat.completions.create(basic);
-    const second = await client.chat.completions.create(basic);
+    const first = await h.openai.chat.completions.create(basic);
+    const second = await h.openai.chat.completions.create(basic);
     const text = first.choices[0].message.content!;
     expect(text.length).toBeGreaterThan(10);
     expect(second.choices[0].message.content).toBe(text);
@@ -42,7 +31,7 @@ describe('OpenAI chat completions (non-streaming)', () => {
 
   it('counts every text part of array content', async () => {
     const parts = ['First part of the question.', 'Second, longer part of the same question.'];
-    const r = await client.chat.completions.create({
+    const r = await h.openai.chat.completions.create({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: parts.map((text) => ({ type: 'text' as const, text })) }],
     });
@@ -50,7 +39,7 @@ describe('OpenAI chat completions (non-streaming)', () => {
   });
 
   it('follows answer, choose and tokens directives', async () => {
-    const ask = (content: string) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
+    const ask = (content: string) => h.openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
     expect((await ask('Route this: [[sim:answer=deep]]')).choices[0].message.content).toBe('deep');
     const options = ['alpha', 'beta', 'gamma'];
     const chosen = (await ask('Pick a branch [[sim:choose=alpha|beta|gamma]]')).choices[0].message.content!;
@@ -62,9 +51,9 @@ describe('OpenAI chat completions (non-streaming)', () => {
   });
 
   it('answers JSON when response_format or the prompt asks for it', async () => {
-    const byFormat = await client.chat.completions.create({ ...basic, response_format: { type: 'json_object' } });
+    const byFormat = await h.openai.chat.completions.create({ ...basic, response_format: { type: 'json_object' } });
     expect(typeof JSON.parse(byFormat.choices[0].message.content!).answer).toBe('string');
-    const byPrompt = await client.chat.completions.create({
+    const byPrompt = await h.openai.chat.completions.create({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'Classify this ticket. Reply in JSON. [[sim:choose=billing|outage]]' }],
     });
@@ -72,7 +61,7 @@ describe('OpenAI chat completions (non-streaming)', () => {
   });
 
   it('cuts the answer at max_completion_tokens with finish_reason "length"', async () => {
-    const r = await client.chat.completions.create({
+    const r = await h.openai.chat.completions.create({
       model: 'gpt-4o',
       max_completion_tokens: 10,
       messages: [{ role: 'user', content: 'Go on [[sim:tokens=100]]' }],
@@ -84,20 +73,20 @@ describe('OpenAI chat completions (non-streaming)', () => {
 
   it('reports reasoning tokens, inside completion_tokens, for reasoning models only', async () => {
     const content = 'Think hard about this [[sim:reasoning=120]]';
-    const o3 = await client.chat.completions.create({ model: 'o3-mini', messages: [{ role: 'user', content }] });
+    const o3 = await h.openai.chat.completions.create({ model: 'o3-mini', messages: [{ role: 'user', content }] });
     expect(o3.usage!.completion_tokens_details!.reasoning_tokens).toBe(120);
     expect(o3.usage!.completion_tokens).toBe(tokens(o3.choices[0].message.content!) + 120);
 
-    const gpt5 = await client.chat.completions.create({ model: 'gpt-5-mini', messages: [{ role: 'user', content: USER }] });
+    const gpt5 = await h.openai.chat.completions.create({ model: 'gpt-5-mini', messages: [{ role: 'user', content: USER }] });
     const reasoning = gpt5.usage!.completion_tokens_details!.reasoning_tokens!;
     expect(reasoning).toBeGreaterThan(0);
     expect(gpt5.usage!.completion_tokens).toBe(tokens(gpt5.choices[0].message.content!) + reasoning);
 
-    const plain = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
+    const plain = await h.openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
     expect(plain.usage!.completion_tokens_details!.reasoning_tokens).toBe(0);
 
     h.simulator.configure({ reasoningModels: ['my-thinker'] });
-    const custom = await client.chat.completions.create({ model: 'my-thinker', messages: [{ role: 'user', content }] });
+    const custom = await h.openai.chat.completions.create({ model: 'my-thinker', messages: [{ role: 'user', content }] });
     expect(custom.usage!.completion_tokens_details!.reasoning_tokens).toBe(120);
   });
 });
@@ -105,7 +94,7 @@ describe('OpenAI chat completions (non-streaming)', () => {
 describe('OpenAI automatic prompt caching', () => {
   const longSystem = 'Policy: answer with care and cite sources. '.repeat(110); // > 1024 tokens
   const ask = (model: string, system: string, user: string) =>
-    client.chat.completions.create({ model, messages: [{ role: 'system', content: system }, { role: 'user', content: user }] });
+    h.openai.chat.completions.create({ model, messages: [{ role: 'system', content: system }, { role: 'user', content: user }] });
 
   it('reports a repeated prefix of at least 1024 tokens as cached_tokens', async () => {
     expect(tokens(longSystem)).toBeGreaterThanOrEqual(1024);
@@ -136,8 +125,8 @@ describe('OpenAI automatic prompt caching', () => {
 
 describe('OpenAI chat completions (streaming)', () => {
   it('streams the same answer and, with include_usage, a final usage chunk', async () => {
-    const whole = await client.chat.completions.create(basic);
-    const stream = await client.chat.completions.create({ ...basic, stream: true, stream_options: { include_usage: true } });
+    const whole = await h.openai.chat.completions.create(basic);
+    const stream = await h.openai.chat.completions.create({ ...basic, stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
@@ -151,7 +140,7 @@ describe('OpenAI chat completions (streaming)', () => {
   });
 
   it('sends no usage without include_usage', async () => {
-    const stream = await client.chat.completions.create({ ...basic, stream: true });
+    const stream = await h.openai.chat.completions.create({ ...basic, stream: true });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((c) => c.usage === undefined)).toBe(true);
@@ -159,7 +148,7 @@ describe('OpenAI chat completions (streaming)', () => {
   });
 
   it('streams reasoning usage for reasoning models', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await h.openai.chat.completions.create({
       model: 'o4-mini',
       messages: [{ role: 'user', content: 'Why? [[sim:reasoning=64]]' }],
       stream: true,

@@ -2,6 +2,7 @@
 // real SDK clients pointed at it, without retries so every call is one HTTP request.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { SimulatorConfig } from './config.ts';
 import { ProviderSimulator, type SimulatorAddress } from './simulator.ts';
 
@@ -23,6 +24,28 @@ export async function startHarness(config: SimulatorConfig = {}, timeoutMs = 10_
     anthropic: new Anthropic({ apiKey: 'sk-ant-test', baseURL: address.anthropicBaseUrl, maxRetries: 0, timeout: timeoutMs, openTelemetry: false }),
     stop: () => simulator.stop(),
   };
+}
+
+/** What a test file's simulator gets back to before each test. */
+export type BeforeEachTest = 'initial-config-and-counters' | 'counters' | 'nothing';
+
+/**
+ * A harness for the calling test file, started with `config` before its tests and stopped
+ * after them. Call at the top level; use the result inside tests.
+ */
+export function useSimulatorHarness(config: SimulatorConfig = {}, beforeEachTest: BeforeEachTest = 'initial-config-and-counters'): SimulatorHarness {
+  const harness = {} as SimulatorHarness;
+  beforeAll(async () => {
+    Object.assign(harness, await startHarness(config));
+  });
+  afterAll(() => harness.stop());
+  if (beforeEachTest !== 'nothing') {
+    beforeEach(() => {
+      if (beforeEachTest === 'initial-config-and-counters') harness.simulator.configure(config);
+      harness.simulator.reset();
+    });
+  }
+  return harness;
 }
 
 /** The documented tokenizer, written out again so tests check the simulator independently. */
