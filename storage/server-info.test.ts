@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeGracefully, listen } from '../core/http-server.ts';
 import { readLiveServerInfo, removeServerInfo, serverInfoPath, writeServerInfo } from './server-info.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'flowtrace-serverinfo-'));
@@ -14,12 +14,10 @@ let url: string;
 
 beforeAll(async () => {
   // Stands in for the ClickHouse HTTP interface's health check.
-  pingServer = createServer((req, res) => res.end(req.url === '/ping' ? 'Ok.\n' : 'no'));
-  await new Promise<void>((resolve) => pingServer.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(pingServer.address() as AddressInfo).port}`;
+  ({ server: pingServer, url } = await listen((req, res) => res.end(req.url === '/ping' ? 'Ok.\n' : 'no'), { host: '127.0.0.1', port: 0 }, 'the ping server'));
 });
 afterAll(async () => {
-  await new Promise((resolve) => pingServer.close(resolve));
+  await closeGracefully(pingServer);
   rmSync(home, { recursive: true, force: true });
 });
 

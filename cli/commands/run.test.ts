@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeNow, listen } from '../../core/http-server.ts';
 import { ProviderSimulator, type SimulatorAddress } from '../../executor/simulator/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,22 +22,20 @@ beforeAll(async () => {
   simulator = new ProviderSimulator();
   address = await simulator.start();
   // Stands in for `flowtrace up`: records what arrives on POST /v1/traces.
-  collector = createServer((req, res) => {
+  const record: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.url === '/v1/traces') exports.push(Buffer.concat(chunks));
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
-  });
-  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  };
+  ({ server: collector, url: collectorUrl } = await listen(record, { host: '127.0.0.1', port: 0 }, 'the test collector'));
   dir = await mkdtemp(join(tmpdir(), 'flowtrace-cli-run-'));
 });
 afterAll(async () => {
   await simulator.stop();
-  collector.closeAllConnections();
-  await new Promise((resolve) => collector.close(resolve));
+  await closeNow(collector);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeNow, listen } from '../../core/http-server.ts';
 import { createHttpGetTool } from './http-get.ts';
 import { jsonPathTool } from './json-path.ts';
 import { ToolRegistry } from './registry.ts';
@@ -28,29 +29,25 @@ let base: string;
 let port: number;
 const streamed = { bytes: 0 };
 
+const documents: RequestListener = (req, res) => {
+  const path = req.url ?? '/';
+  if (path === '/json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[{"n":1},{"n":2}]}');
+  if (path === '/text') return res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+  if (path === '/slow') return; // never answers
+  if (path === '/huge') return streamBytes(res, 100 * MB, streamed);
+  if (path === '/huge-declared') return res.writeHead(200, { 'content-length': String(100 * MB) }).end();
+  if (path === '/fail') return res.writeHead(503).end('down');
+  if (path === '/missing') return res.writeHead(404).end('no');
+  if (path === '/redirect-away') return res.writeHead(302, { location: 'http://localhost:1/elsewhere' }).end();
+  if (path === '/redirect-here') return res.writeHead(302, { location: '/text' }).end();
+  res.writeHead(404).end();
+};
+
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const path = req.url ?? '/';
-    if (path === '/json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[{"n":1},{"n":2}]}');
-    if (path === '/text') return res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
-    if (path === '/slow') return; // never answers
-    if (path === '/huge') return streamBytes(res, 100 * MB, streamed);
-    if (path === '/huge-declared') return res.writeHead(200, { 'content-length': String(100 * MB) }).end();
-    if (path === '/fail') return res.writeHead(503).end('down');
-    if (path === '/missing') return res.writeHead(404).end('no');
-    if (path === '/redirect-away') return res.writeHead(302, { location: 'http://localhost:1/elsewhere' }).end();
-    if (path === '/redirect-here') return res.writeHead(302, { location: '/text' }).end();
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
+  ({ server, port, url: base } = await listen(documents, { host: '127.0.0.1', port: 0 }, 'the test document server'));
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => closeNow(server));
 
 /** A port nothing listens on. */
 async function freePort(): Promise<number> {

@@ -1,18 +1,18 @@
 // telemetry.forceFlush() resolves only when every finished span has been delivered, also
 // the ones an export started by the batch timer is still carrying — what lets a caller
 // (the demo, these tests) read runs back right after flushing.
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener, Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeGracefully, listen } from '../../core/http-server.ts';
 import { createTelemetry } from '../../executor/index.ts';
 import { DEFAULT_SPAN_LIMITS, decodeExportTraceRequest } from '../../ingest/otlp/index.ts';
 
 const ANSWER_AFTER_MS = 400;
+let server: Server;
 let url: string;
 let delivered = 0;
-const server = createServer((req, res) => {
+const slowCollector: RequestListener = (req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
@@ -22,14 +22,12 @@ const server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     }, ANSWER_AFTER_MS);
   });
-});
+};
 
 beforeAll(async () => {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, url } = await listen(slowCollector, { host: '127.0.0.1', port: 0 }, 'the slow collector'));
 });
-afterAll(() => new Promise<void>((done) => server.close(() => done())));
+afterAll(() => closeGracefully(server));
 
 describe('telemetry.forceFlush', () => {
   it('waits for an export the batch timer already started', async () => {
