@@ -7,17 +7,16 @@
 // export is included. Both graphs must produce the same outputs.
 // Run: npm run bench:executor. Writes its section of BENCHMARKS.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { RequestListener } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import OpenAI from 'openai';
-import { closeGracefully, listen } from '../core/http-server.ts';
 import { decodeExportTraceRequest, DEFAULT_SPAN_LIMITS } from '../ingest/otlp/index.ts';
 import { createLlmStepRunner, createProviders, createTelemetry, runWorkflow, type LlmStepRunner, type RunSummary } from '../executor/index.ts';
 import type { Telemetry } from '../executor/telemetry/index.ts';
 import { ProviderSimulator, type SimulatorAddress } from '../executor/simulator/index.ts';
+import { startOtlpSink } from '../test/support/otlp-sink.ts';
 
 const SEGMENTS = 10;
 /** Each segment: a chain, a fan-out and the join of the fan-out: 5 + 14 + 1 = 20 nodes. */
@@ -131,21 +130,6 @@ function bareGraph(nodes: BenchNode[], address: SimulatorAddress) {
     const result = (await compiled.invoke({}, { recursionLimit: 10 * nodes.length })) as typeof State.State;
     return result.outputs;
   };
-}
-
-/** A local OTLP/HTTP endpoint answering 200 with an empty ExportTraceServiceResponse; keeps the bodies to count spans later. */
-async function startOtlpSink(): Promise<{ url: string; bodies: Buffer[]; close(): Promise<void> }> {
-  const bodies: Buffer[] = [];
-  const keepBody: RequestListener = (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 }).end();
-    });
-  };
-  const { server, url } = await listen(keepBody, { host: '127.0.0.1', port: 0 }, 'the OTLP sink');
-  return { url, bodies, close: () => closeGracefully(server) };
 }
 
 const median = (values: number[]) => {
@@ -282,9 +266,9 @@ async function main(): Promise<void> {
     const measured = await measure(nodes, runner, telemetry, bareGraph(nodes, address));
     await telemetry.forceFlush();
     const expectedSpans = (WARMUP_RUNS + RUNS) * (1 + 2 * nodes.length);
-    const spansExported = countSpans(sink.bodies);
+    const spansExported = countSpans(sink.received.map((r) => r.body));
     if (spansExported !== expectedSpans) throw new Error(`the sink received ${spansExported} spans, expected ${expectedSpans}`);
-    const { markdown, ok } = report(nodes, { ...measured, spansExported, exportRequests: sink.bodies.length });
+    const { markdown, ok } = report(nodes, { ...measured, spansExported, exportRequests: sink.received.length });
     log(markdown);
     writeSection(markdown);
     if (!ok) process.exitCode = 1;

@@ -1,41 +1,30 @@
 import { spawn } from 'node:child_process';
-import type { RequestListener, Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeNow, listen } from '../../core/http-server.ts';
 import { ProviderSimulator, type SimulatorAddress } from '../../executor/simulator/index.ts';
+import { startOtlpSink, type OtlpSink } from '../../test/support/otlp-sink.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESEARCH = 'executor/demos/research-summarize-decide-deep.json';
 
 let simulator: ProviderSimulator;
 let address: SimulatorAddress;
-let collector: Server;
-let collectorUrl: string;
-const exports: Buffer[] = [];
+let collector: OtlpSink;
 let dir: string;
 
 beforeAll(async () => {
   simulator = new ProviderSimulator();
   address = await simulator.start();
-  // Stands in for `flowtrace up`: records what arrives on POST /v1/traces.
-  const record: RequestListener = (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') exports.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  };
-  ({ server: collector, url: collectorUrl } = await listen(record, { host: '127.0.0.1', port: 0 }, 'the test collector'));
+  // Stands in for `flowtrace up`.
+  collector = await startOtlpSink();
   dir = await mkdtemp(join(tmpdir(), 'flowtrace-cli-run-'));
 });
 afterAll(async () => {
   await simulator.stop();
-  await closeNow(collector);
+  await collector.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -83,8 +72,8 @@ describe('flowtrace run', () => {
   });
 
   it('runs a demo, prints progress and the summary, and sends its spans before exiting', async () => {
-    exports.length = 0;
-    const result = await cli([RESEARCH, '--run-id', 'cli-demo', '--endpoint', collectorUrl], { OTEL_TRACES_EXPORTER: '' });
+    collector.received.length = 0;
+    const result = await cli([RESEARCH, '--run-id', 'cli-demo', '--endpoint', collector.url], { OTEL_TRACES_EXPORTER: '' });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('▶ summarize');
     expect(result.stderr).toContain('– deep skipped');
@@ -92,7 +81,7 @@ describe('flowtrace run', () => {
     expect(lines[0]).toMatch(/^run cli-demo \(Research→Summarize→Decide→Deep\): succeeded in \d+ ms$/);
     expect(lines.find((line) => line.trimStart().startsWith('decide'))).toContain('branch=shallow');
     expect(result.stdout).toMatch(/cost: \$0\.\d+ {3}llm calls: 1 {3}retries: 0 {3}fallbacks: 0 {3}cache hits: 0/);
-    const exported = Buffer.concat(exports).toString('latin1');
+    const exported = Buffer.concat(collector.received.filter((r) => r.path === '/v1/traces').map((r) => r.body)).toString('latin1');
     expect(exported).toContain('cli-demo');
     expect(exported).toContain('invoke_workflow Research');
   });

@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERROR_TYPE, FLOWTRACE, GEN_AI, HTTP_RESPONSE_STATUS_CODE } from '../../core/semconv.ts';
 import { priceUsage } from '../../processors/cost/index.ts';
+import { startOtlpSink } from '../../test/support/otlp-sink.ts';
 import { openAiUsage } from '../providers/index.ts';
 import { ProviderSimulator } from '../simulator/index.ts';
 import { captureContentFromEnv, tracesUrl } from './config.ts';
@@ -278,29 +277,19 @@ describe('export', () => {
   });
 
   it('sends OTLP protobuf to the endpoint and flushes on shutdown', async () => {
-    const requests: Array<{ url?: string; type?: string; body: Buffer }> = [];
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        requests.push({ url: req.url, type: req.headers['content-type'], body: Buffer.concat(chunks) });
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sink = await startOtlpSink();
     try {
-      const { port } = server.address() as AddressInfo;
       process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment.name=test';
-      const telemetry = createTelemetry({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'export-check' });
+      const telemetry = createTelemetry({ endpoint: sink.url, serviceName: 'export-check' });
       await telemetry.withRun({ workflowName: 'exported-workflow' }, async () => undefined);
       await telemetry.shutdown();
-      expect(requests).toHaveLength(1);
-      expect(requests[0].url).toBe('/v1/traces');
-      expect(requests[0].type).toBe('application/x-protobuf');
-      const body = requests[0].body.toString('latin1');
+      expect(sink.received).toHaveLength(1);
+      expect(sink.received[0].path).toBe('/v1/traces');
+      expect(sink.received[0].contentType).toBe('application/x-protobuf');
+      const body = sink.received[0].body.toString('latin1');
       for (const text of ['invoke_workflow exported-workflow', 'export-check', 'deployment.environment.name']) expect(body).toContain(text);
     } finally {
-      server.close();
+      await sink.close();
     }
   });
 });
