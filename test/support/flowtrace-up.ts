@@ -54,7 +54,7 @@ export async function startUp(home: string, env: NodeJS.ProcessEnv = {}): Promis
         .map((line) => JSON.parse(line) as T);
     },
     postTraces(body, contentType = 'application/x-protobuf') {
-      return fetch(`${live.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) });
+      return fetch(`${live.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) });
     },
   };
 }
