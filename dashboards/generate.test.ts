@@ -79,9 +79,10 @@ describe.each(dashboardsJson.map((d) => [d.uid, d] as const))('dashboard %s', (_
     for (const p of queryPanels) {
       const sql = p.targets?.[0]?.rawSql ?? '';
       expect(sql, p.title).toContain('$__conditionalAll(ProjectId IN (${project:singlequote}), $project)');
-      // Scoped by the time range, or by one trace (which bounds its own time range).
-      expect(/\$__timeFilter\(|\$\{trace_id:singlequote\}/.test(sql), p.title).toBe(true);
-      if (sql.includes('$__timeFilter(')) {
+      // Scoped by the time range (a filter, or a view bounded by it), or by one trace (which bounds its own time range).
+      const inRange = /\$__timeFilter\(|_between\(from = \$__fromTime, to = \$__toTime\)/.test(sql);
+      expect(inRange || sql.includes('${trace_id:singlequote}'), p.title).toBe(true);
+      if (inRange) {
         expect(sql, p.title).toContain('$__conditionalAll(ServiceName IN (${service:singlequote}), $service)');
         expect(sql, p.title).toContain('${workflow:singlequote}');
       }

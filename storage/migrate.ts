@@ -145,6 +145,7 @@ const RETENTION_TABLES: ReadonlyArray<readonly [table: string, column: string]> 
   ['otel_traces', 'Timestamp'],
   ['otel_traces_trace_id_ts', 'Start'],
   ['span_facts', 'Timestamp'],
+  ['run_index', 'StartTime'],
 ];
 
 /** Sets (or removes, when `days` is undefined) each table's TTL; tables already as configured are left alone. */

@@ -1,7 +1,7 @@
 // Cost: where the money goes (provider, model, workflow, semantic label), what the cache
 // saved and what failed attempts burned.
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { RUNS_IN_SCOPE, SPANS_IN_SCOPE } from './sql.ts';
+import { RUNS_IN_RANGE, RUNS_IN_SCOPE, SPANS_IN_SCOPE } from './sql.ts';
 import { scopeVariables } from './variables.ts';
 
 const USD = 'currencyUSD';
@@ -87,7 +87,7 @@ ORDER BY Cost DESC`,
   toFloat64(sum(CostUsd)) / count() AS "Cost per run",
   toFloat64(ifNull(sum(SavedCostUsd), 0)) AS "Cache savings",
   sum(TotalTokens) AS Tokens
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}
 GROUP BY Workflow
 ORDER BY Cost DESC`,

@@ -1,11 +1,11 @@
 // Failures: the failure taxonomy (class and reason) over time, what recovered and what
 // did not. Counts root causes: a step or run failing because a child failed is not counted again.
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { ROOT_CAUSE, RUNS_IN_SCOPE, SPANS_IN_SCOPE } from './sql.ts';
+import { FAILURES_IN_RANGE, FAILURES_IN_SCOPE, ROOT_CAUSE, RUNS_IN_RANGE, RUNS_IN_SCOPE } from './sql.ts';
 import { openTrace } from './runs.ts';
 import { scopeVariables } from './variables.ts';
 
-const ROOT_CAUSES = `${SPANS_IN_SCOPE} AND ${ROOT_CAUSE}`;
+const ROOT_CAUSES = `${FAILURES_IN_SCOPE} AND ${ROOT_CAUSE}`;
 const OUTCOME_COLORS = { recovered: 'green', terminal: 'red', pending: 'blue' };
 
 const stat = (title: string, description: string, sql: string, column: string, unit: string): PanelSpec => ({
@@ -22,16 +22,16 @@ export const failures: DashboardSpec = {
       title: 'Totals',
       panels: [
         stat('Failed runs', 'Runs that ended in failure.', `SELECT countIf(Status = 'failed') AS failed_runs
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}`, 'failed_runs', 'short'),
         stat('Run failure rate', 'Failed runs out of finished runs.', `SELECT countIf(Status = 'failed') / nullIf(countIf(Status != 'running'), 0) AS failure_rate
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}`, 'failure_rate', 'percentunit'),
         stat('Failures', 'Root-cause failures: failed spans none of whose children failed.', `SELECT count() AS failures
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}`, 'failures', 'short'),
         stat('Recovered', 'Root-cause failures a retry or fallback recovered from.', `SELECT countIf(Outcome = 'recovered') / nullIf(countIf(Outcome != 'pending'), 0) AS recovered_share
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}`, 'recovered_share', 'percentunit'),
       ],
     },
@@ -41,7 +41,7 @@ WHERE ${ROOT_CAUSES}`, 'recovered_share', 'percentunit'),
         {
           kind: 'timeseries', title: 'Failures by class', description: 'Root-cause failures per class over time.',
           sql: `SELECT $__timeInterval(Timestamp) AS time, FailureClass, count() AS failures
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}
 GROUP BY time, FailureClass
 ORDER BY time`,
@@ -50,7 +50,7 @@ ORDER BY time`,
         {
           kind: 'piechart', title: 'Recovered vs terminal', description: 'Outcome of root-cause failures (pending: the enclosing span has not arrived yet).',
           sql: `SELECT Outcome, count() AS failures
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}
 GROUP BY Outcome
 ORDER BY Outcome`,
@@ -61,7 +61,7 @@ ORDER BY Outcome`,
           sql: `SELECT FailureClass AS Class, FailureReason AS Reason, count() AS Failures,
   countIf(Outcome = 'recovered') AS Recovered, countIf(Outcome = 'terminal') AS Terminal,
   uniqExact(RunId) AS Runs, max(Timestamp) AS "Last seen"
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}
 GROUP BY Class, Reason
 ORDER BY Failures DESC
@@ -78,7 +78,7 @@ LIMIT 20`,
   countIf(Outcome = 'recovered') AS recovered,
   countIf(Outcome = 'terminal') AS terminal,
   countIf(Outcome = 'pending') AS pending
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}
 GROUP BY time
 ORDER BY time`,
@@ -93,7 +93,7 @@ ORDER BY time`,
           kind: 'table', title: 'Recent failures', description: 'Latest root-cause failures. Click a trace id to open the run.',
           sql: `SELECT Timestamp AS Time, RunId AS Run, ServiceName AS Service, SpanName AS Span, Provider, RequestModel AS Model,
   Attempt, FailureClass AS Class, FailureReason AS Reason, Outcome, StatusMessage AS Message, TraceId AS Trace
-FROM failures
+FROM ${FAILURES_IN_RANGE}
 WHERE ${ROOT_CAUSES}
 ORDER BY Timestamp DESC
 LIMIT 200`,

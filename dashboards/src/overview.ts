@@ -1,6 +1,6 @@
 // Overview: how many runs, how many succeed, what they cost and how long they take.
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { RUNS_IN_SCOPE, SPANS_IN_SCOPE } from './sql.ts';
+import { RUNS_IN_RANGE, RUNS_IN_SCOPE, SPANS_IN_SCOPE } from './sql.ts';
 import { scopeVariables } from './variables.ts';
 
 const stat = (title: string, description: string, sql: string, column: string, unit: string): PanelSpec => ({
@@ -20,16 +20,16 @@ export const overview: DashboardSpec = {
       title: 'Totals',
       panels: [
         stat('Runs', 'Runs that started in the time range.', `SELECT count() AS runs
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}`, 'runs', 'short'),
         stat('Success rate', 'Succeeded runs out of finished runs (running runs excluded).', `SELECT countIf(Status = 'succeeded') / nullIf(countIf(Status != 'running'), 0) AS success_rate
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}`, 'success_rate', 'percentunit'),
         stat('Cost', 'Provider cost of the runs (every priced attempt, failed ones included).', `SELECT toFloat64(sum(CostUsd)) AS cost_usd
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}`, 'cost_usd', 'currencyUSD'),
         stat('Tokens', 'Input plus output tokens of every inference attempt of the runs.', `SELECT sum(TotalTokens) AS tokens
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}`, 'tokens', 'short'),
         stat('Cache-hit rate', 'LLM requests answered from the exact-match cache.', `SELECT countIf(CacheHit = 1) / nullIf(countIf(CacheHit = 1) + ${REQUESTS}, 0) AS cache_hit_rate
 FROM llm_calls
@@ -45,7 +45,7 @@ WHERE ${SPANS_IN_SCOPE}`, 'fallback_rate', 'percentunit'),
         {
           kind: 'stat', title: 'Run latency', description: 'Wall-clock duration of finished runs: p50, p95, p99.',
           sql: `SELECT quantile(0.5)(DurationMs) AS p50, quantile(0.95)(DurationMs) AS p95, quantile(0.99)(DurationMs) AS p99
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE} AND Status != 'running'`,
           columns: [{ name: 'p50' }, { name: 'p95' }, { name: 'p99' }], unit: 'ms', width: 6, height: 8,
         },
@@ -56,7 +56,7 @@ WHERE ${RUNS_IN_SCOPE} AND Status != 'running'`,
   countIf(Status = 'failed') AS failed,
   countIf(Status = 'canceled') AS canceled,
   countIf(Status = 'running') AS running
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}
 GROUP BY time
 ORDER BY time`,
@@ -69,7 +69,7 @@ ORDER BY time`,
   quantile(0.5)(DurationMs) AS p50,
   quantile(0.95)(DurationMs) AS p95,
   quantile(0.99)(DurationMs) AS p99
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE} AND Status != 'running'
 GROUP BY time
 ORDER BY time`,

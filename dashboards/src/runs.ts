@@ -1,6 +1,6 @@
 // Runs: a table of runs; clicking a trace id shows that run's steps, LLM calls and trace.
 import type { DashboardSpec, DataLink } from './panels.ts';
-import { PROJECT, RUNS_IN_SCOPE, SELECTED_TRACE } from './sql.ts';
+import { PROJECT, RUNS_IN_RANGE, RUNS_IN_SCOPE, SELECTED_TRACE } from './sql.ts';
 import { traceByIdSql } from './traces.ts';
 import { scopeVariables, traceIdVariable } from './variables.ts';
 
@@ -30,7 +30,7 @@ export const runs: DashboardSpec = {
           sql: `SELECT StartTime AS Started, RunId AS Run, if(WorkflowId = '', RunName, WorkflowId) AS Workflow,
   ServiceName AS Service, Status, DurationMs AS Duration, Steps, LlmCalls AS "LLM calls", Retries, Fallbacks,
   CacheHits AS "Cache hits", TotalTokens AS Tokens, toFloat64(CostUsd) AS Cost, FailureReason AS Failure, TraceId AS Trace
-FROM runs
+FROM ${RUNS_IN_RANGE}
 WHERE ${RUNS_IN_SCOPE}
 ORDER BY StartTime DESC
 LIMIT 500`,

@@ -1,5 +1,6 @@
 // SQL fragments every panel shares: the template-variable filters and the time scoping
-// of each view. Filters use the datasource's $__conditionalAll so that "All" costs nothing.
+// of each view. Filters use the datasource's $__conditionalAll so that "All" costs nothing;
+// the time range bounds what is read (the views over span_facts skip the days outside it).
 
 export const PROJECT = '$__conditionalAll(ProjectId IN (${project:singlequote}), $project)';
 export const SERVICE = '$__conditionalAll(ServiceName IN (${service:singlequote}), $service)';
@@ -13,17 +14,26 @@ const WORKFLOW_RUNS =
   '$__conditionalAll((ProjectId, RunId) IN (SELECT ProjectId, RunId FROM span_facts' +
   ` WHERE Role = 'run' AND WorkflowId IN (\${workflow:singlequote}) AND ${PROJECT}), $workflow)`;
 
-/** Rows of span-level views (llm_calls, failures) in the time range and the selected scope. */
-export const SPANS_IN_SCOPE = `$__timeFilter(Timestamp) AND ${PROJECT} AND ${SERVICE} AND ${WORKFLOW_RUNS}`;
+/** The selected scope on span-level rows (llm_calls, failures). */
+const SPAN_SCOPE = `${PROJECT} AND ${SERVICE} AND ${WORKFLOW_RUNS}`;
+
+/** Rows of span-level views (llm_calls) in the time range and the selected scope. */
+export const SPANS_IN_SCOPE = `$__timeFilter(Timestamp) AND ${SPAN_SCOPE}`;
 
 /**
- * Runs that started in the time range, in the selected scope. The runs view aggregates
- * span_facts; the key pre-filter (every run starting in the range has a span in it) lets
- * ClickHouse read only those runs instead of aggregating the project's whole history.
+ * Runs that started in the time range, with their totals: runs_started_between reads only
+ * the days since the range's start (the `runs` view would aggregate every run there is).
  */
-export const RUNS_IN_SCOPE =
-  '(ProjectId, RunId) IN (SELECT ProjectId, RunId FROM span_facts' +
-  ` WHERE $__timeFilter(Timestamp) AND ${PROJECT}) AND $__timeFilter(StartTime) AND ${PROJECT} AND ${SERVICE} AND ${WORKFLOW}`;
+export const RUNS_IN_RANGE = 'runs_started_between(from = $__fromTime, to = $__toTime)';
+
+/** The selected scope on runs (RUNS_IN_RANGE). */
+export const RUNS_IN_SCOPE = `${PROJECT} AND ${SERVICE} AND ${WORKFLOW}`;
+
+/** Failed spans in the time range with their outcome, reading only the range's days. */
+export const FAILURES_IN_RANGE = 'failures_between(from = $__fromTime, to = $__toTime)';
+
+/** The selected scope on FAILURES_IN_RANGE. */
+export const FAILURES_IN_SCOPE = SPAN_SCOPE;
 
 /**
  * Failures that did not merely propagate a failed child (a step failing because its

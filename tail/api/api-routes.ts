@@ -6,7 +6,7 @@ import { invalidParameter, notFound } from '../http/errors.ts';
 import { cursor, decimal, encodeCursor, integer, isoTime, oneOrMore, text, textList } from '../http/params.ts';
 import { defineRoute, type Route } from '../http/route.ts';
 import { analyticsSummary, costByLabel, failureBreakdown, type AnalyticsScope } from './analytics-queries.ts';
-import { deleteRun, getRun, listRuns } from './run-queries.ts';
+import { deleteRun, getRun, indexedSpanRange, listRuns, readRun } from './run-queries.ts';
 import {
   AnalyticsSummarySchema,
   CostByLabelSchema,
@@ -112,12 +112,22 @@ export function apiRoutes(store: SpanStore): Route[] {
       query: z.object({ cursor: stepCursor.optional(), limit: integer('Steps per page (default 100).', 1, 500).optional() }),
       responses: { 200: { description: 'A page of steps.', schema: RunTraceSchema }, ...runNotFound },
       handle: async ({ projectId, params, query }) => {
-        const run = await getRun(store, projectId, params.runId);
-        if (run === undefined) throw notFound(`run "${params.runId}"`);
         const after = query.cursor && { startNs: query.cursor.s, spanId: query.cursor.p, traceId: query.cursor.t };
-        const page = await readTrace(store, projectId, params.runId, query.limit ?? 100, after);
+        const limit = query.limit ?? 100;
+        // The summary and the page are read side by side: the page within the run's span
+        // range as run_index has it, read again within the summary's exact range should
+        // that not lie inside (an index that missed some of the run's spans).
+        const [read, indexed] = await Promise.all([
+          readRun(store, projectId, params.runId),
+          indexedSpanRange(store, projectId, params.runId).then(
+            async (range) => range && { range, page: await readTrace(store, projectId, params.runId, range, limit, after) },
+          ),
+        ]);
+        if (read === undefined) throw notFound(`run "${params.runId}"`);
+        const covered = indexed && indexed.range.fromNs <= read.spans.fromNs && indexed.range.toNs >= read.spans.toNs;
+        const page = covered ? indexed.page : await readTrace(store, projectId, params.runId, read.spans, limit, after);
         return {
-          run,
+          run: read.summary,
           run_events: page.runEvents,
           steps: page.steps,
           next_cursor: page.next && encodeCursor({ s: page.next.startNs, p: page.next.spanId, t: page.next.traceId }),

@@ -1,9 +1,9 @@
 // Runs: list (filters + keyset pagination on (StartTime, RunId)), detail and deletion,
-// over the `runs` view and span_facts. Every statement is scoped by project.
+// over run_index, the `runs` view and span_facts. Every statement is scoped by project.
 import type { z } from 'zod/v4';
 import type { SpanStore } from '../../storage/store.ts';
 import { canonicalDecimal } from '../events/stream-span.ts';
-import { selectRows, stringList, type Params } from '../query/rows.ts';
+import { selectRows, SPAN_FACTS_FINAL, stringList, type Params } from '../query/rows.ts';
 import type { RUN_STATUSES, RunSummarySchema } from './schemas.ts';
 
 export type RunSummary = z.output<typeof RunSummarySchema>;
@@ -103,38 +103,50 @@ function toRunSummary(row: RunRow, nowMs: number): RunSummary {
   };
 }
 
-/** Conditions on the runs view for a filter, with their parameters added to `params`. */
-function filterConditions(filter: RunFilter, params: Params): string[] {
-  const where: string[] = [];
+/**
+ * Conditions on run_index (HAVING over a run's aggregated row) that every run the filter
+ * selects satisfies. Exact for services, models, failure classes and the start time; for
+ * status, workflow and cost they may admit more runs, which exactConditions then remove.
+ */
+function indexConditions(filter: RunFilter, params: Params): string[] {
+  const having: string[] = [];
   const list = (name: string, values: ReadonlySet<string>) => stringList(name, values, params);
-  /** Runs having a span that satisfies `condition` (span_facts is keyed by project and run). */
-  const withSpan = (condition: string) =>
-    `RunId IN (SELECT RunId FROM span_facts WHERE ProjectId = {project:String} AND ${condition})`;
-  if (filter.statuses?.size) where.push(`Status IN ${list('statuses', filter.statuses)}`);
+  const set = (column: string) => `groupUniqArrayArray(${column})`;
+  if (filter.statuses?.size) {
+    const statuses = list('statuses', filter.statuses);
+    // A run without a run span yet is running.
+    having.push(`(hasAny(${set('RunStatuses')}, ${statuses}) OR (empty(${set('RunStatuses')}) AND has(${statuses}, 'running')))`);
+  }
   if (filter.workflows?.size) {
     const workflows = list('workflows', filter.workflows);
+    having.push(`(hasAny(${set('WorkflowIds')}, ${workflows}) OR hasAny(${set('WorkflowNames')}, ${workflows}))`);
+  }
+  if (filter.services?.size) having.push(`hasAny(${set('Services')}, ${list('services', filter.services)})`);
+  if (filter.models?.size) having.push(`hasAny(${set('Models')}, ${list('models', filter.models)})`);
+  if (filter.failureClasses?.size) having.push(`hasAny(${set('FailureClasses')}, ${list('failureClasses', filter.failureClasses)})`);
+  if (filter.fromNs !== undefined) {
+    params.fromNs = String(filter.fromNs);
+    having.push('toUnixTimestamp64Nano(min(StartTime)) >= {fromNs:Int64}');
+  }
+  if (filter.toNs !== undefined) {
+    params.toNs = String(filter.toNs);
+    having.push('toUnixTimestamp64Nano(min(StartTime)) < {toNs:Int64}');
+  }
+  if (filter.minCostUsd !== undefined) {
+    params.minCost = filter.minCostUsd;
+    // A span stored twice counts twice here: an upper bound, exact in the runs view.
+    having.push('sum(CostUpperBound) >= toDecimal128({minCost:String}, 12)');
+  }
+  return having;
+}
+
+/** The filter's conditions on the runs view that run_index can only approximate. */
+function exactConditions(filter: RunFilter, params: Params): string[] {
+  const where: string[] = [];
+  if (filter.statuses?.size) where.push(`Status IN ${stringList('statuses', filter.statuses, params)}`);
+  if (filter.workflows?.size) {
+    const workflows = stringList('workflows', filter.workflows, params);
     where.push(`(WorkflowId IN ${workflows} OR WorkflowName IN ${workflows})`);
-  }
-  if (filter.services?.size) where.push(withSpan(`ServiceName IN ${list('services', filter.services)}`));
-  if (filter.models?.size) {
-    const models = list('models', filter.models);
-    where.push(withSpan(`IsInference = 1 AND (RequestModel IN ${models} OR ResponseModel IN ${models})`));
-  }
-  if (filter.failureClasses?.size) where.push(withSpan(`FailureClass IN ${list('failureClasses', filter.failureClasses)}`));
-  if (filter.fromNs !== undefined || filter.toNs !== undefined) {
-    // A run that starts in the range has its first span in it: aggregate only those runs.
-    const bounds: string[] = [];
-    if (filter.fromNs !== undefined) {
-      params.fromNs = String(filter.fromNs);
-      bounds.push('toUnixTimestamp64Nano(Timestamp) >= {fromNs:Int64}');
-      where.push('toUnixTimestamp64Nano(StartTime) >= {fromNs:Int64}');
-    }
-    if (filter.toNs !== undefined) {
-      params.toNs = String(filter.toNs);
-      bounds.push('toUnixTimestamp64Nano(Timestamp) < {toNs:Int64}');
-      where.push('toUnixTimestamp64Nano(StartTime) < {toNs:Int64}');
-    }
-    where.push(withSpan(bounds.join(' AND ')));
   }
   if (filter.minCostUsd !== undefined) {
     params.minCost = filter.minCostUsd;
@@ -148,19 +160,53 @@ export interface RunsPage {
   next: RunCursor | null;
 }
 
-export async function listRuns(store: SpanStore, projectId: string, filter: RunFilter, limit: number, after?: RunCursor): Promise<RunsPage> {
-  const params: Params = { project: projectId, limit: String(limit + 1) };
-  const where = ['ProjectId = {project:String}', ...filterConditions(filter, params)];
+/** Candidates checked per round beyond the first page; rounds grow up to this. */
+const MAX_CANDIDATES = 2000;
+
+/** Candidate runs from run_index, newest first, after `after`. */
+async function candidateRuns(store: SpanStore, projectId: string, filter: RunFilter, count: number, after?: RunCursor): Promise<RunCursor[]> {
+  const params: Params = { project: projectId, count: String(count) };
+  const having = indexConditions(filter, params);
   if (after) {
     params.afterStart = after.startNs;
     params.afterRun = after.runId;
-    where.push('(toUnixTimestamp64Nano(StartTime), RunId) < ({afterStart:Int64}, {afterRun:String})');
+    having.push('(toUnixTimestamp64Nano(min(StartTime)), RunId) < ({afterStart:Int64}, {afterRun:String})');
   }
-  const rows = await selectRows<RunRow>(
+  const rows = await selectRows<{ RunId: string; StartNs: string }>(
     store,
-    `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(' AND ')} ORDER BY StartTime DESC, RunId DESC LIMIT {limit:UInt32}`,
+    `SELECT RunId, toString(toUnixTimestamp64Nano(min(StartTime))) AS StartNs
+FROM run_index
+WHERE ProjectId = {project:String}
+GROUP BY RunId
+${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
+ORDER BY min(StartTime) DESC, RunId DESC
+LIMIT {count:UInt32}`,
     params,
   );
+  return rows.map((row) => ({ startNs: row.StartNs, runId: row.RunId }));
+}
+
+/** Exact rows of the given runs that satisfy the filter, newest first. */
+async function exactRuns(store: SpanStore, projectId: string, filter: RunFilter, runIds: string[]): Promise<RunRow[]> {
+  const params: Params = { project: projectId };
+  const where = ['ProjectId = {project:String}', `RunId IN ${stringList('runs', runIds, params)}`, ...exactConditions(filter, params)];
+  return selectRows<RunRow>(store, `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(' AND ')} ORDER BY StartTime DESC, RunId DESC`, params);
+}
+
+/**
+ * A page of runs, newest first. run_index names the candidates in order (cheap: one row
+ * per run); the runs view then gives their exact totals and settles the conditions the
+ * index only approximates. Should that rule some out, the next candidates are checked.
+ */
+export async function listRuns(store: SpanStore, projectId: string, filter: RunFilter, limit: number, after?: RunCursor): Promise<RunsPage> {
+  const rows: RunRow[] = [];
+  let position = after;
+  for (let count = limit + 1; rows.length <= limit; count = Math.min(count * 4, MAX_CANDIDATES)) {
+    const candidates = await candidateRuns(store, projectId, filter, count, position);
+    if (candidates.length > 0) rows.push(...(await exactRuns(store, projectId, filter, candidates.map((c) => c.runId))));
+    if (candidates.length < count) break;
+    position = candidates[candidates.length - 1];
+  }
   const now = Date.now();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -170,20 +216,42 @@ export async function listRuns(store: SpanStore, projectId: string, filter: RunF
   };
 }
 
-export async function getRun(store: SpanStore, projectId: string, runId: string): Promise<RunSummary | undefined> {
-  const rows = await selectRows<RunRow>(
+/** Where a run's spans started: every one at or after `fromNs` and at or before `toNs`. */
+export interface RunSpanRange {
+  fromNs: bigint;
+  toNs: bigint;
+}
+
+/** The run's summary, and the exact range its spans started in (its first start, its last end). */
+export async function readRun(store: SpanStore, projectId: string, runId: string): Promise<{ summary: RunSummary; spans: RunSpanRange } | undefined> {
+  const [row] = await selectRows<RunRow>(
     store,
     `SELECT ${RUN_COLUMNS} FROM runs WHERE ProjectId = {project:String} AND RunId = {run:String}`,
     { project: projectId, run: runId },
   );
-  return rows[0] && toRunSummary(rows[0], Date.now());
+  return row && { summary: toRunSummary(row, Date.now()), spans: { fromNs: BigInt(row.StartNs), toNs: BigInt(row.EndNs) } };
+}
+
+export async function getRun(store: SpanStore, projectId: string, runId: string): Promise<RunSummary | undefined> {
+  return (await readRun(store, projectId, runId))?.summary;
+}
+
+/** The run's span range as run_index has it (a cheap read; undefined when the index has no row for the run). */
+export async function indexedSpanRange(store: SpanStore, projectId: string, runId: string): Promise<RunSpanRange | undefined> {
+  const [row] = await selectRows<{ FromNs: string; ToNs: string }>(
+    store,
+    `SELECT toString(toUnixTimestamp64Nano(min(StartTime))) AS FromNs, toString(toUnixTimestamp64Nano(max(EndTime))) AS ToNs
+FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String} GROUP BY RunId`,
+    { project: projectId, run: runId },
+  );
+  return row && { fromNs: BigInt(row.FromNs), toNs: BigInt(row.ToNs) };
 }
 
 /**
  * Deletes the run's rows (lightweight DELETE): its spans in otel_traces, the trace-id
- * lookup rows of traces left empty, then its span_facts rows — last, because they are
- * how the run's spans are found, so an interrupted deletion can simply be repeated.
- * Returns how many spans the run had (0: no such run).
+ * lookup rows of traces left empty, its run_index row, then its span_facts rows — last,
+ * because they are how the run's spans are found, so an interrupted deletion can simply be
+ * repeated. Returns how many spans the run had (0: no such run).
  */
 export async function deleteRun(store: SpanStore, projectId: string, runId: string): Promise<number> {
   const params = { project: projectId, run: runId };
@@ -191,6 +259,7 @@ export async function deleteRun(store: SpanStore, projectId: string, runId: stri
     store,
     'SELECT count() AS Spans FROM span_facts FINAL WHERE ProjectId = {project:String} AND RunId = {run:String}',
     params,
+    SPAN_FACTS_FINAL,
   );
   const spans = Number(counted?.Spans ?? 0);
   if (spans === 0) return 0;
@@ -199,6 +268,7 @@ export async function deleteRun(store: SpanStore, projectId: string, runId: stri
   const statements = [
     `DELETE FROM otel_traces WHERE ProjectId = {project:String} AND (TraceId, SpanId) IN (${runSpans})`,
     `DELETE FROM otel_traces_trace_id_ts WHERE TraceId IN (${runTraces}) AND TraceId NOT IN (SELECT TraceId FROM otel_traces WHERE TraceId IN (${runTraces}))`,
+    'DELETE FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String}',
     'DELETE FROM span_facts WHERE ProjectId = {project:String} AND RunId = {run:String}',
   ];
   for (const sql of statements) await store.execute({ sql, params });

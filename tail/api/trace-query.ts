@@ -4,10 +4,10 @@
 import type { z } from 'zod/v4';
 import { sumUsd } from '../../processors/cost/index.ts';
 import type { SpanStore } from '../../storage/store.ts';
-import { ORDER_KEYS, readSpanPage, type StoredSpan } from '../query/span-reader.ts';
+import { ORDER_KEYS, readSpanFacts, withAttributes, type StoredSpan } from '../query/span-reader.ts';
 import { stringList, type Params } from '../query/rows.ts';
 import type { AttemptSchema, StepSchema } from './schemas.ts';
-import { isoOfNs } from './run-queries.ts';
+import { isoOfNs, type RunSpanRange } from './run-queries.ts';
 
 type Attempt = z.output<typeof AttemptSchema>;
 type Step = z.output<typeof StepSchema>;
@@ -94,38 +94,53 @@ function toStep(span: StoredSpan, children: StoredSpan[]): Step {
   };
 }
 
-export async function readTrace(store: SpanStore, projectId: string, runId: string, limit: number, after?: StepCursor): Promise<TracePage> {
-  const params: Params = { run: runId };
-  const where = ['RunId = {run:String}', "(Role = 'step' OR (StepId = '' AND Role != 'run'))"];
+/**
+ * A page of the run's steps, each with its attempts and tool calls, and (on the first page)
+ * the run span's events. `range` bounds the reads to the run's days.
+ */
+export async function readTrace(
+  store: SpanStore,
+  projectId: string,
+  runId: string,
+  range: RunSpanRange,
+  limit: number,
+  after?: StepCursor,
+): Promise<TracePage> {
+  const params: Params = { run: runId, fromNs: String(range.fromNs), toNs: String(range.toNs) };
+  const ofRun = [
+    'RunId = {run:String}',
+    'Timestamp >= fromUnixTimestamp64Nano({fromNs:Int64})',
+    'Timestamp <= fromUnixTimestamp64Nano({toNs:Int64})',
+  ];
+  const topParams = { ...params };
+  const where = [...ofRun, "(Role = 'step' OR (StepId = '' AND Role != 'run'))"];
   if (after) {
-    Object.assign(params, { afterStart: after.startNs, afterSpan: after.spanId, afterTrace: after.traceId });
+    Object.assign(topParams, { afterStart: after.startNs, afterSpan: after.spanId, afterTrace: after.traceId });
     where.push(`${ORDER_KEYS.start} > ({afterStart:Int64}, {afterSpan:String}, {afterTrace:String})`);
   }
-  const top = await readSpanPage(store, { projectId, where, params, orderBy: 'start', limit: limit + 1, attributes: 'all' });
-  const page = top.slice(0, limit);
-  const stepIds = page.filter((s) => s.role === 'step' && s.stepId !== '').map((s) => s.stepId);
-  const childParams: Params = { run: runId };
-  const children =
-    stepIds.length === 0
+  const top = await readSpanFacts(store, { projectId, where, params: topParams, orderBy: 'start', limit: limit + 1, attributes: 'all' });
+  const pageFacts = top.slice(0, limit);
+  const stepIds = pageFacts.filter((s) => s.Role === 'step' && s.StepId !== '').map((s) => s.StepId);
+  // The page's attempts and tool calls, and on the first page the run span, in one read.
+  const wanted: string[] = [];
+  const restParams = { ...params };
+  if (stepIds.length > 0) wanted.push(`(StepId IN ${stringList('steps', stepIds, restParams)} AND Role NOT IN ('step', 'run'))`);
+  if (after === undefined) wanted.push("Role = 'run'");
+  const restFacts =
+    wanted.length === 0
       ? []
-      : await readSpanPage(store, {
-          projectId,
-          where: ['RunId = {run:String}', `StepId IN ${stringList('steps', stepIds, childParams)}`, "Role NOT IN ('step', 'run')"],
-          params: childParams,
-          orderBy: 'start',
-          limit: MAX_CHILD_SPANS,
-          attributes: 'all',
-        });
+      : await readSpanFacts(store, { projectId, where: [...ofRun, `(${wanted.join(' OR ')})`], params: restParams, orderBy: 'start', limit: MAX_CHILD_SPANS, attributes: 'all' });
+  const spans = await withAttributes(store, projectId, 'all', [...pageFacts, ...restFacts]);
+  const page = spans.slice(0, pageFacts.length);
+  const rest = spans.slice(pageFacts.length);
+  const runSpan = rest.find((s) => s.role === 'run');
   const byStep = new Map<string, StoredSpan[]>();
-  for (const child of children) {
+  for (const child of rest) {
+    if (child.role === 'run') continue;
     const list = byStep.get(child.stepId) ?? [];
     list.push(child);
     byStep.set(child.stepId, list);
   }
-  const runSpan =
-    after === undefined
-      ? (await readSpanPage(store, { projectId, where: ['RunId = {run:String}', "Role = 'run'"], params: { run: runId }, orderBy: 'start', limit: 1, attributes: 'all' }))[0]
-      : undefined;
   const last = page[page.length - 1];
   return {
     runEvents: runSpan ? eventsOf(runSpan) : [],

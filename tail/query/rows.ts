@@ -4,8 +4,18 @@ import type { SpanStore } from '../../storage/store.ts';
 
 export type Params = Record<string, string>;
 
-export async function selectRows<T>(store: SpanStore, sql: string, params: Params = {}): Promise<T[]> {
-  const result = await store.execute({ sql, params, format: 'JSONEachRow', readOnly: true });
+/**
+ * For statements that read span_facts with FINAL, as its views do (storage/migrations/010):
+ * duplicates of a span share its day partition, so FINAL need not merge across days, and
+ * conditions on the sorting key (project, run, trace, span) may filter before FINAL.
+ */
+export const SPAN_FACTS_FINAL: Readonly<Record<string, string>> = {
+  do_not_merge_across_partitions_select_final: '1',
+  optimize_move_to_prewhere_if_final: '1',
+};
+
+export async function selectRows<T>(store: SpanStore, sql: string, params: Params = {}, settings?: Readonly<Record<string, string>>): Promise<T[]> {
+  const result = await store.execute({ sql, params, settings, format: 'JSONEachRow', readOnly: true });
   const rows: T[] = [];
   for (const line of result.body.toString('utf8').split('\n')) if (line !== '') rows.push(JSON.parse(line) as T);
   return rows;

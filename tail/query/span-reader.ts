@@ -1,9 +1,9 @@
-// Reads stored spans as StreamSpans: the processors' facts (span_facts) joined with the
-// span's attributes and events (otel_traces). Shared by the SSE history replay and the
-// run trace endpoint.
+// Reads stored spans as StreamSpans: the processors' facts (span_facts) with the span's
+// attributes and events (otel_traces). Shared by the SSE history replay and the run trace
+// endpoint.
 import type { SpanStore } from '../../storage/store.ts';
 import { canonicalDecimal, STREAM_ATTRIBUTES, type StreamSpan } from '../events/stream-span.ts';
-import { selectRows, type Params } from './rows.ts';
+import { selectRows, SPAN_FACTS_FINAL, type Params } from './rows.ts';
 
 /** A stored span with the facts only the trace endpoint shows. */
 export interface StoredSpan extends StreamSpan {
@@ -93,32 +93,36 @@ export const ORDER_KEYS = {
   start: '(toUnixTimestamp64Nano(Timestamp), SpanId, TraceId)',
 } as const;
 
-function pageSql(query: SpanPageQuery): string {
+function factsSql(query: SpanPageQuery): string {
   const time = query.orderBy === 'end' ? 'EndTime' : 'Timestamp';
-  const conditions = ['ProjectId = {project:String}', ...query.where].join('\n    AND ');
-  return `WITH page AS (
-  SELECT ${FACT_COLUMNS.join(', ')},
-    toString(CostUsd) AS Cost, toString(SavedCostUsd) AS SavedCost,
-    toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, toString(toUnixTimestamp64Nano(EndTime)) AS EndNs,
-    ${time} AS SortTime
-  FROM span_facts FINAL
-  WHERE ${conditions}
-  ORDER BY SortTime, SpanId, TraceId
-  LIMIT {limit:UInt32}
-)
-SELECT ${[...FACT_COLUMNS, 'Cost', 'SavedCost', 'StartNs', 'EndNs'].map((c) => `page.${c} AS ${c}`).join(', ')},
-  t.Attributes AS Attributes, t.EventTimes AS EventTimes, t.EventNames AS EventNames, t.EventAttributes AS EventAttributes
-FROM page
-LEFT JOIN (
-  SELECT TraceId, SpanId, ${query.attributes === 'all' ? 'SpanAttributes' : STREAM_ATTRIBUTE_FILTER} AS Attributes,
-    arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Events.Timestamp) AS EventTimes,
-    Events.Name AS EventNames, Events.Attributes AS EventAttributes
-  FROM otel_traces
-  WHERE ProjectId = {project:String} AND (TraceId, SpanId) IN (SELECT TraceId, SpanId FROM page)
-  LIMIT 1 BY TraceId, SpanId
-) AS t ON t.TraceId = page.TraceId AND t.SpanId = page.SpanId
-ORDER BY page.SortTime, page.SpanId, page.TraceId`;
+  const conditions = ['ProjectId = {project:String}', ...query.where].join('\n  AND ');
+  return `SELECT ${FACT_COLUMNS.join(', ')},
+  toString(CostUsd) AS Cost, toString(SavedCostUsd) AS SavedCost,
+  toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs, toString(toUnixTimestamp64Nano(EndTime)) AS EndNs
+FROM span_facts FINAL
+WHERE ${conditions}
+ORDER BY ${time}, SpanId, TraceId
+LIMIT {limit:UInt32}`;
 }
+
+/**
+ * Attributes and events of the page's spans from otel_traces, read in the page's time span
+ * (otel_traces is partitioned and sorted by time) and found by trace id (its bloom filter).
+ */
+function attributesSql(attributes: SpanPageQuery['attributes']): string {
+  return `SELECT TraceId, SpanId, ${attributes === 'all' ? 'SpanAttributes' : STREAM_ATTRIBUTE_FILTER} AS Attributes,
+  arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Events.Timestamp) AS EventTimes,
+  Events.Name AS EventNames, Events.Attributes AS EventAttributes
+FROM otel_traces
+WHERE ProjectId = {project:String}
+  AND Timestamp >= fromUnixTimestamp64Nano({fromNs:Int64}) AND Timestamp <= fromUnixTimestamp64Nano({toNs:Int64})
+  AND TraceId IN JSONExtract({traces:String}, 'Array(String)') AND SpanId IN JSONExtract({spans:String}, 'Array(String)')
+LIMIT 1 BY TraceId, SpanId`;
+}
+
+/** A span's row in span_facts, before its attributes and events are read. */
+export type SpanFacts = Omit<SpanRow, 'Attributes' | 'EventTimes' | 'EventNames' | 'EventAttributes'>;
+type AttributeRow = Pick<SpanRow, 'TraceId' | 'SpanId' | 'Attributes' | 'EventTimes' | 'EventNames' | 'EventAttributes'>;
 
 function toStoredSpan(row: SpanRow): StoredSpan {
   return {
@@ -173,9 +177,43 @@ function toStoredSpan(row: SpanRow): StoredSpan {
   };
 }
 
-/** One page of spans matching the query, in the requested order. */
-export async function readSpanPage(store: SpanStore, query: SpanPageQuery): Promise<StoredSpan[]> {
+/** The facts (span_facts, FINAL) of one page of spans matching the query, in the requested order. */
+export function readSpanFacts(store: SpanStore, query: SpanPageQuery): Promise<SpanFacts[]> {
   const params = { ...query.params, project: query.projectId, limit: String(query.limit) };
-  const rows = await selectRows<SpanRow>(store, pageSql(query), params);
-  return rows.map(toStoredSpan);
+  return selectRows<SpanFacts>(store, factsSql(query), params, SPAN_FACTS_FINAL);
+}
+
+/**
+ * The spans with their attributes and events (otel_traces), read in one statement bounded by
+ * the spans' start times.
+ */
+export async function withAttributes(
+  store: SpanStore,
+  projectId: string,
+  attributes: SpanPageQuery['attributes'],
+  facts: readonly SpanFacts[],
+): Promise<StoredSpan[]> {
+  if (facts.length === 0) return [];
+  let fromNs = BigInt(facts[0]!.StartNs);
+  let toNs = fromNs;
+  for (const row of facts) {
+    const start = BigInt(row.StartNs);
+    if (start < fromNs) fromNs = start;
+    if (start > toNs) toNs = start;
+  }
+  const rows = await selectRows<AttributeRow>(store, attributesSql(attributes), {
+    project: projectId,
+    fromNs: String(fromNs),
+    toNs: String(toNs),
+    traces: JSON.stringify([...new Set(facts.map((row) => row.TraceId))]),
+    spans: JSON.stringify(facts.map((row) => row.SpanId)),
+  });
+  const byKey = new Map(rows.map((row) => [`${row.TraceId}:${row.SpanId}`, row]));
+  // A span without an otel_traces row (written by other means) has no attributes or events.
+  return facts.map((row) => toStoredSpan({ ...row, ...byKey.get(`${row.TraceId}:${row.SpanId}`) } as SpanRow));
+}
+
+/** One page of spans matching the query, in the requested order, with their attributes and events. */
+export async function readSpanPage(store: SpanStore, query: SpanPageQuery): Promise<StoredSpan[]> {
+  return withAttributes(store, query.projectId, query.attributes, await readSpanFacts(store, query));
 }

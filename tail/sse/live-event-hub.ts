@@ -17,12 +17,25 @@ export interface StreamFilter {
   failureClasses?: ReadonlySet<string>;
 }
 
-export type LiveListener = (events: StreamEvent[]) => void;
+/** Receives a batch's matching events in id order. The array is shared with every subscriber of the same filter: read it, never change it. */
+export type LiveListener = (events: readonly StreamEvent[]) => void;
 
 interface Subscriber {
   filter: StreamFilter;
   listener: LiveListener;
 }
+
+/**
+ * Subscribers with equal filters. A batch's events are matched, collected and sorted once
+ * per group, and the same array goes to every member: with a thousand firehose clients the
+ * work per batch stays one pass over its spans.
+ */
+interface FilterGroup {
+  filter: StreamFilter;
+  subscribers: Set<Subscriber>;
+}
+
+type Groups = Map<string, FilterGroup>;
 
 const matches = (set: ReadonlySet<string> | undefined, value: string) => set === undefined || set.size === 0 || set.has(value);
 
@@ -39,12 +52,20 @@ export function spanMatches(filter: StreamFilter, span: StreamSpan): boolean {
 
 export const kindMatches = (filter: StreamFilter, event: StreamEvent) => matches(filter.kinds, event.event.kind);
 
+const sortedList = (set: ReadonlySet<string> | undefined) => (set === undefined ? [] : [...set].sort());
+
+/** Equal for filters that select the same events. */
+function filterKey(filter: StreamFilter): string {
+  const { projectId, runId, services, workflows, kinds, failureClasses } = filter;
+  return JSON.stringify([projectId, runId ?? null, sortedList(services), sortedList(workflows), sortedList(kinds), sortedList(failureClasses)]);
+}
+
 /** How many recently delivered spans are remembered to drop a redelivered batch. */
 const RECENT_SPANS = 100_000;
 
 export class LiveEventHub {
-  private readonly byRun = new Map<string, Set<Subscriber>>();
-  private readonly firehose = new Set<Subscriber>();
+  private readonly byRun = new Map<string, Groups>();
+  private readonly firehose: Groups = new Map();
   private readonly queue: EnrichedSpan[][] = [];
   private scheduled = false;
   private unsubscribeBus: (() => void) | undefined;
@@ -66,8 +87,8 @@ export class LiveEventHub {
   }
 
   get subscriberCount(): number {
-    let n = this.firehose.size;
-    for (const set of this.byRun.values()) n += set.size;
+    let n = 0;
+    for (const groups of [this.firehose, ...this.byRun.values()]) for (const group of groups.values()) n += group.subscribers.size;
     return n;
   }
 
@@ -75,21 +96,22 @@ export class LiveEventHub {
   subscribe(filter: StreamFilter, listener: LiveListener): () => void {
     const subscriber: Subscriber = { filter, listener };
     const runKey = filter.runId === undefined ? undefined : `${filter.projectId}\0${filter.runId}`;
-    if (runKey === undefined) this.firehose.add(subscriber);
-    else {
-      let set = this.byRun.get(runKey);
-      if (set === undefined) this.byRun.set(runKey, (set = new Set()));
-      set.add(subscriber);
-    }
+    const groups = runKey === undefined ? this.firehose : this.groupsOfRun(runKey);
+    const key = filterKey(filter);
+    const group = groups.get(key) ?? { filter, subscribers: new Set<Subscriber>() };
+    groups.set(key, group);
+    group.subscribers.add(subscriber);
     return () => {
-      if (runKey === undefined) {
-        this.firehose.delete(subscriber);
-        return;
-      }
-      const set = this.byRun.get(runKey);
-      set?.delete(subscriber);
-      if (set?.size === 0) this.byRun.delete(runKey);
+      if (!group.subscribers.delete(subscriber) || group.subscribers.size > 0) return;
+      if (groups.get(key) === group) groups.delete(key);
+      if (runKey !== undefined && groups.size === 0 && this.byRun.get(runKey) === groups) this.byRun.delete(runKey);
     };
+  }
+
+  private groupsOfRun(runKey: string): Groups {
+    let groups = this.byRun.get(runKey);
+    if (groups === undefined) this.byRun.set(runKey, (groups = new Map()));
+    return groups;
   }
 
   private enqueue(spans: EnrichedSpan[]): void {
@@ -113,29 +135,29 @@ export class LiveEventHub {
   }
 
   private deliver(batch: EnrichedSpan[]): void {
-    const perSubscriber = new Map<Subscriber, StreamEvent[]>();
+    const perGroup = new Map<FilterGroup, StreamEvent[]>();
     for (const enriched of batch) {
-      const runSubscribers = this.byRun.get(`${enriched.projectId}\0${enriched.run.runId}`);
-      if (runSubscribers === undefined && this.firehose.size === 0) continue;
+      const runGroups = this.byRun.get(`${enriched.projectId}\0${enriched.run.runId}`);
+      if (runGroups === undefined && this.firehose.size === 0) continue;
       if (!this.remember(`${enriched.traceId}:${enriched.spanId}`)) continue;
       const span = fromEnrichedSpan(enriched);
       let events: StreamEvent[] | undefined;
-      for (const subscribers of [runSubscribers, this.firehose]) {
-        if (subscribers === undefined) continue;
-        for (const subscriber of subscribers) {
-          if (!spanMatches(subscriber.filter, span)) continue;
+      for (const groups of [runGroups, this.firehose]) {
+        if (groups === undefined) continue;
+        for (const group of groups.values()) {
+          if (!spanMatches(group.filter, span)) continue;
           events ??= deriveEvents(span);
-          let list = perSubscriber.get(subscriber);
-          if (list === undefined) perSubscriber.set(subscriber, (list = []));
-          for (const event of events) if (kindMatches(subscriber.filter, event)) list.push(event);
+          let list = perGroup.get(group);
+          if (list === undefined) perGroup.set(group, (list = []));
+          for (const event of events) if (kindMatches(group.filter, event)) list.push(event);
         }
       }
     }
-    for (const [subscriber, events] of perSubscriber) {
+    for (const [group, events] of perGroup) {
       if (events.length === 0) continue;
       // Within a batch, spans come in any order: sort so live order equals history order.
       events.sort(compareStreamEvents);
-      subscriber.listener(events);
+      for (const subscriber of group.subscribers) subscriber.listener(events);
     }
   }
 

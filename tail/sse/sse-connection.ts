@@ -1,6 +1,6 @@
 // One server-sent-events response: framing (WHATWG HTML §9.2), a bounded send buffer and
-// the slow-consumer cut-off. Frames are plain strings so one event is serialised once and
-// shared by every connection that receives it.
+// the slow-consumer cut-off. Frames are serialised once and shared by every connection that
+// receives them (a live batch as one encoded buffer).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface SseConnectionOptions {
@@ -64,13 +64,13 @@ export class SseConnection {
    * the bound means the client cannot keep up, and it is dropped rather than buffered
    * without limit. Returns false when the connection is (now) closed.
    */
-  send(frames: string): boolean {
+  send(frames: string | Buffer): boolean {
     if (this.closedFlag) return false;
     if (this.res.writableLength > this.options.maxBufferedBytes) {
       this.drop({ reason: 'slow_consumer', message: `the client did not read ${this.res.writableLength} buffered bytes in time` });
       return false;
     }
-    if (frames !== '') this.res.write(frames);
+    if (frames.length > 0) this.res.write(frames);
     return true;
   }
 

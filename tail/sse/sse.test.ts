@@ -24,7 +24,7 @@ describe('SSE trace streams', () => {
       close: () => store.close(),
       async execute(request: StatementRequest) {
         const hook = beforeHistoryRead;
-        if (hook && request.sql.includes('WITH page AS')) {
+        if (hook && request.sql.includes('FROM span_facts FINAL')) {
           beforeHistoryRead = undefined;
           await hook();
         }

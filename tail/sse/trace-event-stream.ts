@@ -43,6 +43,21 @@ export function eventFrame(event: StreamEvent): string {
   return event.frame;
 }
 
+/** The frames of a list of events in strictly increasing id order, encoded once for every connection it is sent to. */
+const encodedLists = new WeakMap<readonly StreamEvent[], Buffer | null>();
+
+/** The list's frames as one buffer, or null when its ids do not strictly increase (then each connection frames it itself). */
+function encodedInOrder(events: readonly StreamEvent[]): Buffer | null {
+  let encoded = encodedLists.get(events);
+  if (encoded === undefined) {
+    let increasing = true;
+    for (let i = 1; i < events.length && increasing; i++) increasing = compareEventKeys(events[i - 1]!.key, events[i]!.key) < 0;
+    encoded = increasing ? Buffer.from(events.map(eventFrame).join(''), 'utf8') : null;
+    encodedLists.set(events, encoded);
+  }
+  return encoded;
+}
+
 export class TraceEventStream {
   private live = false;
   private pending: StreamEvent[] = [];
@@ -105,7 +120,7 @@ export class TraceEventStream {
     }
   }
 
-  private onLive(events: StreamEvent[]): void {
+  private onLive(events: readonly StreamEvent[]): void {
     if (this.connection.closed) return;
     if (!this.live) {
       for (const event of events) this.pending.push(event);
@@ -118,13 +133,25 @@ export class TraceEventStream {
     this.send(this.notInHistory(events));
   }
 
-  private notInHistory(events: StreamEvent[]): StreamEvent[] {
+  private notInHistory(events: readonly StreamEvent[]): readonly StreamEvent[] {
     const seen = this.historySpans;
     if (seen === undefined || seen.size === 0) return events;
     return events.filter((event) => !seen.has(spanKey(event.traceId, event.key.spanId)));
   }
 
-  private send(events: StreamEvent[]): void {
+  private send(events: readonly StreamEvent[]): void {
+    const first = events[0];
+    if (first === undefined) return;
+    // The common case — a live batch after everything sent so far — shares one encoded
+    // buffer among all connections that receive the same list.
+    if (this.watermark === undefined || compareEventKeys(first.key, this.watermark) > 0) {
+      const encoded = encodedInOrder(events);
+      if (encoded !== null) {
+        this.watermark = events[events.length - 1]!.key;
+        this.connection.send(encoded);
+        return;
+      }
+    }
     let frames = '';
     for (const event of events) {
       if (this.watermark === undefined || compareEventKeys(event.key, this.watermark) > 0) {
