@@ -1,6 +1,6 @@
 // Shared by the benchmarks: percentiles, and writing one section of BENCHMARKS.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,9 @@ export function machine(): string {
  */
 export function recordSection(name: string, body: string): void {
   const header = `## ${name}`;
-  const section = `${header}\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine()}.\n\n${body.trim()}\n`;
+  // The machine is shared: the load average says how much else ran during the measurement.
+  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const section = `${header}\n\nMeasured ${new Date().toISOString().slice(0, 10)} on ${machine()}; load average (1 / 5 / 15 min) at the end: ${load}.\n\n${body.trim()}\n`;
   const current = existsSync(BENCHMARKS_FILE) ? readFileSync(BENCHMARKS_FILE, 'utf8') : '# Benchmarks\n\nEach section is rewritten by its `npm run bench:<name>` script.\n';
   const start = current.indexOf(`${header}\n`);
   let next: string;
