@@ -41,7 +41,7 @@ export interface Migration {
 }
 
 export interface MigrateOptions {
-  /** Days of data to keep in otel_traces, its trace-id lookup table and span_facts; unset keeps everything. */
+  /** Days of data to keep in otel_traces, its trace-id lookup table, span_facts and the run tables fed from it; unset keeps everything. */
   retentionDays?: number;
   migrations?: Migration[];
 }
@@ -146,6 +146,7 @@ const RETENTION_TABLES: ReadonlyArray<readonly [table: string, column: string]> 
   ['otel_traces_trace_id_ts', 'Start'],
   ['span_facts', 'Timestamp'],
   ['run_index', 'StartTime'],
+  ['run_totals', 'StartTime'],
 ];
 
 /** Sets (or removes, when `days` is undefined) each table's TTL; tables already as configured are left alone. */

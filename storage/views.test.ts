@@ -1,4 +1,4 @@
-// The views after migrations 008–010 (span_facts by day, run_index, time-bounded views)
+// The views after migrations 008–011 (span_facts by day, run_index, time-bounded views, run_totals)
 // answer exactly what the views before them answered, on realistic runs over several days
 // stored before the upgrade, after it, and again under another dedup token.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,6 +85,14 @@ describe('after the upgrade', () => {
       FROM run_index GROUP BY ProjectId, RunId ${RUNS}`);
     expect(index.map((r) => [r.RunId, r.StartTime, r.EndTime])).toEqual(all.map((r) => [r.RunId, r.StartTime, r.EndTime]));
     for (const [i, run] of all.entries()) expect(Number(index[i]!.Cost)).toBeGreaterThanOrEqual(Number(run.CostUsd ?? 0));
+  });
+
+  it('runs_from_totals is runs for every run stored once, and leaves out the runs with a repeated span', async () => {
+    const all = await rows(`SELECT * FROM runs ${RUNS}`);
+    const fromTotals = await rows(`SELECT * FROM runs_from_totals ${RUNS}`);
+    const repeated = new Set(stored.slice(0, 500).map((s) => s.run.runId));
+    expect(repeated.size).toBeGreaterThan(1);
+    expect(fromTotals).toEqual(all.filter((r) => !repeated.has(r.RunId as string)));
   });
 
   it('run_totals_between over all time is runs', async () => {

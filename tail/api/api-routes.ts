@@ -117,15 +117,14 @@ export function apiRoutes(store: SpanStore): Route[] {
         // The summary and the page are read side by side: the page within the run's span
         // range as run_index has it, read again within the summary's exact range should
         // that not lie inside (an index that missed some of the run's spans).
-        const [read, indexed] = await Promise.all([
+        const indexed = await indexedSpanRange(store, projectId, params.runId);
+        const [read, indexedPage] = await Promise.all([
           readRun(store, projectId, params.runId),
-          indexedSpanRange(store, projectId, params.runId).then(
-            async (range) => range && { range, page: await readTrace(store, projectId, params.runId, range, limit, after) },
-          ),
+          indexed && readTrace(store, projectId, params.runId, indexed, limit, after),
         ]);
         if (read === undefined) throw notFound(`run "${params.runId}"`);
-        const covered = indexed && indexed.range.fromNs <= read.spans.fromNs && indexed.range.toNs >= read.spans.toNs;
-        const page = covered ? indexed.page : await readTrace(store, projectId, params.runId, read.spans, limit, after);
+        const covered = indexed && indexed.fromNs <= read.spans.fromNs && indexed.toNs >= read.spans.toNs;
+        const page = covered && indexedPage ? indexedPage : await readTrace(store, projectId, params.runId, read.spans, limit, after);
         return {
           run: read.summary,
           run_events: page.runEvents,

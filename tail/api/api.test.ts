@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrichedSpan } from '../../core/span.ts';
 import { sumUsd } from '../../processors/cost/index.ts';
 import { createTailServer } from '../server.ts';
+import { readRun } from './run-queries.ts';
+import { readTrace, type StepCursor, type TracePage } from './trace-query.ts';
 import { startTailHarness, type TailHarness } from '../test-support/harness.ts';
 import { RunRecords } from '../test-support/run-records.ts';
 import { SseTestClient } from '../test-support/sse-client.ts';
@@ -189,6 +191,24 @@ describe('read API', () => {
       cursor = page.next_cursor;
     } while (cursor !== null);
     expect(paged).toEqual(body.steps);
+  });
+
+  it('reads a large run page by page with the same result as a run read whole', async () => {
+    const run = (await readRun(h.store, 'default', 'run-a'))!;
+    const walk = async (wholeRunSpans: number) => {
+      const pages: TracePage[] = [];
+      let after: StepCursor | undefined;
+      do {
+        const page = await readTrace(h.store, 'default', 'run-a', run.spans, 2, after, { wholeRunSpans });
+        pages.push(page);
+        after = page.next ?? undefined;
+      } while (after !== undefined);
+      return pages;
+    };
+    const whole = await walk(1000);
+    expect(whole).toHaveLength(3);
+    expect(whole[0]!.runEvents.map((e) => e.name)).toEqual(['flowtrace.budget']);
+    expect(await walk(1)).toEqual(whole);
   });
 
   it('summarises analytics like seed 001, plus cache, fallback and waste', async () => {
@@ -386,6 +406,20 @@ describe('read API', () => {
     expect(streamOp.parameters.map((p: any) => `${p.in}:${p.name}`)).toEqual(['path:runId', 'query:lastEventId', 'header:Last-Event-ID']);
   });
 
+  it('counts a run whose spans were stored twice once, in the list, its filters, the detail and the trace', async () => {
+    const spans = stored.get('run-a')!;
+    const exact = expectedTotals(spans);
+    // The same spans under another dedup token: only FINAL (or an aggregate blind to repeats) hides them.
+    await h.store.insertSpans(spans, 'api-test-stored-again');
+    const listed = (await get('/api/runs')).body.runs.find((r: any) => r.run_id === 'run-a');
+    expect(listed.totals).toMatchObject(exact);
+    expect((await get('/api/runs/run-a')).body.totals).toMatchObject(exact);
+    expect((await get('/api/runs/run-a/trace')).body.run.totals).toMatchObject(exact);
+    const ids = async (query: string) => (await get(`/api/runs?${query}`)).body.runs.map((r: any) => r.run_id);
+    expect(await ids(`min_cost=${exact.cost_usd}`)).toContain('run-a');
+    expect(await ids(`min_cost=${sumUsd([exact.cost_usd, '0.000000000001'])}`)).not.toContain('run-a');
+  });
+
   it("deletes a run's rows and nothing else", async () => {
     const count = async (table: string, runSpans: EnrichedSpan[]) => {
       const ids = runSpans.map((s) => `'${s.spanId}'`).join(',');
@@ -403,5 +437,8 @@ describe('read API', () => {
     expect((await get('/api/runs/run-d')).status).toBe(404);
     expect((await h.json('/api/runs/run-d', { method: 'DELETE' })).status).toBe(404);
     expect((await get('/api/runs')).body.runs.map((r: any) => r.run_id)).not.toContain('run-d');
+    for (const table of ['run_index', 'run_totals']) {
+      expect(await h.store.query(`SELECT count() AS n FROM ${table} WHERE RunId = 'run-d'`), table).toBe('{"n":0}\n');
+    }
   });
 });

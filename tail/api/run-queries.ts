@@ -1,5 +1,5 @@
 // Runs: list (filters + keyset pagination on (StartTime, RunId)), detail and deletion,
-// over run_index, the `runs` view and span_facts. Every statement is scoped by project.
+// over run_index, run_totals, the `runs` view and span_facts. Every statement is scoped by project.
 import type { z } from 'zod/v4';
 import type { SpanStore } from '../../storage/store.ts';
 import { canonicalDecimal } from '../events/stream-span.ts';
@@ -186,24 +186,52 @@ LIMIT {count:UInt32}`,
   return rows.map((row) => ({ startNs: row.StartNs, runId: row.RunId }));
 }
 
-/** Exact rows of the given runs that satisfy the filter, newest first. */
-async function exactRuns(store: SpanStore, projectId: string, filter: RunFilter, runIds: string[]): Promise<RunRow[]> {
-  const params: Params = { project: projectId };
-  const where = ['ProjectId = {project:String}', `RunId IN ${stringList('runs', runIds, params)}`, ...exactConditions(filter, params)];
-  return selectRows<RunRow>(store, `SELECT ${RUN_COLUMNS} FROM runs WHERE ${where.join(' AND ')} ORDER BY StartTime DESC, RunId DESC`, params);
+/**
+ * The `runs` rows of the given runs, from runs_from_totals (one row per run) where that is
+ * exact, else from the `runs` view. `where` adds conditions on the view's columns: a run
+ * runs_from_totals has is decided there, so the view is asked only about the others.
+ */
+async function runRows(store: SpanStore, projectId: string, runIds: readonly string[], where: readonly string[] = [], params: Params = {}): Promise<RunRow[]> {
+  const of = (ids: readonly string[]) => {
+    const p: Params = { ...params, project: projectId };
+    return { params: p, where: ['ProjectId = {project:String}', `RunId IN ${stringList('runs', ids, p)}`] };
+  };
+  const matches = where.length === 0 ? '1' : where.join(' AND ');
+  const fast = of(runIds);
+  const fromTotals = await selectRows<RunRow & { Matches: number }>(
+    store,
+    `SELECT ${RUN_COLUMNS}, ${matches} AS Matches FROM runs_from_totals WHERE ${fast.where.join(' AND ')}`,
+    fast.params,
+  );
+  const decided = new Set(fromTotals.map((row) => row.RunId));
+  const rest = runIds.filter((id) => !decided.has(id));
+  const slow = of(rest);
+  const fromView =
+    rest.length === 0 ? [] : await selectRows<RunRow>(store, `SELECT ${RUN_COLUMNS} FROM runs WHERE ${[...slow.where, ...where].join(' AND ')}`, slow.params);
+  return [...fromTotals.filter((row) => Number(row.Matches) === 1), ...fromView].sort(newestFirst);
+}
+
+/** By start time, then run id, descending: the list's order. */
+function newestFirst(a: RunRow, b: RunRow): number {
+  const [sa, sb] = [BigInt(a.StartNs), BigInt(b.StartNs)];
+  if (sa !== sb) return sa > sb ? -1 : 1;
+  return a.RunId > b.RunId ? -1 : a.RunId < b.RunId ? 1 : 0;
 }
 
 /**
  * A page of runs, newest first. run_index names the candidates in order (cheap: one row
- * per run); the runs view then gives their exact totals and settles the conditions the
- * index only approximates. Should that rule some out, the next candidates are checked.
+ * per run); runRows then gives their exact totals and settles the conditions the index
+ * only approximates. Should that rule some out, the next candidates are checked.
  */
 export async function listRuns(store: SpanStore, projectId: string, filter: RunFilter, limit: number, after?: RunCursor): Promise<RunsPage> {
   const rows: RunRow[] = [];
   let position = after;
   for (let count = limit + 1; rows.length <= limit; count = Math.min(count * 4, MAX_CANDIDATES)) {
     const candidates = await candidateRuns(store, projectId, filter, count, position);
-    if (candidates.length > 0) rows.push(...(await exactRuns(store, projectId, filter, candidates.map((c) => c.runId))));
+    if (candidates.length > 0) {
+      const params: Params = {};
+      rows.push(...(await runRows(store, projectId, candidates.map((c) => c.runId), exactConditions(filter, params), params)));
+    }
     if (candidates.length < count) break;
     position = candidates[candidates.length - 1];
   }
@@ -224,11 +252,7 @@ export interface RunSpanRange {
 
 /** The run's summary, and the exact range its spans started in (its first start, its last end). */
 export async function readRun(store: SpanStore, projectId: string, runId: string): Promise<{ summary: RunSummary; spans: RunSpanRange } | undefined> {
-  const [row] = await selectRows<RunRow>(
-    store,
-    `SELECT ${RUN_COLUMNS} FROM runs WHERE ProjectId = {project:String} AND RunId = {run:String}`,
-    { project: projectId, run: runId },
-  );
+  const [row] = await runRows(store, projectId, [runId]);
   return row && { summary: toRunSummary(row, Date.now()), spans: { fromNs: BigInt(row.StartNs), toNs: BigInt(row.EndNs) } };
 }
 
@@ -249,7 +273,7 @@ FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String} GROUP
 
 /**
  * Deletes the run's rows (lightweight DELETE): its spans in otel_traces, the trace-id
- * lookup rows of traces left empty, its run_index row, then its span_facts rows — last,
+ * lookup rows of traces left empty, its run_index and run_totals rows, then its span_facts rows — last,
  * because they are how the run's spans are found, so an interrupted deletion can simply be
  * repeated. Returns how many spans the run had (0: no such run).
  */
@@ -269,6 +293,7 @@ export async function deleteRun(store: SpanStore, projectId: string, runId: stri
     `DELETE FROM otel_traces WHERE ProjectId = {project:String} AND (TraceId, SpanId) IN (${runSpans})`,
     `DELETE FROM otel_traces_trace_id_ts WHERE TraceId IN (${runTraces}) AND TraceId NOT IN (SELECT TraceId FROM otel_traces WHERE TraceId IN (${runTraces}))`,
     'DELETE FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String}',
+    'DELETE FROM run_totals WHERE ProjectId = {project:String} AND RunId = {run:String}',
     'DELETE FROM span_facts WHERE ProjectId = {project:String} AND RunId = {run:String}',
   ];
   for (const sql of statements) await store.execute({ sql, params });

@@ -4,7 +4,7 @@
 import type { z } from 'zod/v4';
 import { sumUsd } from '../../processors/cost/index.ts';
 import type { SpanStore } from '../../storage/store.ts';
-import { ORDER_KEYS, readSpanFacts, withAttributes, type StoredSpan } from '../query/span-reader.ts';
+import { ORDER_KEYS, readSpanFacts, withAttributes, type SpanFacts, type StoredSpan } from '../query/span-reader.ts';
 import { stringList, type Params } from '../query/rows.ts';
 import type { AttemptSchema, StepSchema } from './schemas.ts';
 import { isoOfNs, type RunSpanRange } from './run-queries.ts';
@@ -95,6 +95,39 @@ function toStep(span: StoredSpan, children: StoredSpan[]): Step {
 }
 
 /**
+ * Spans outside any step stand for themselves next to the steps (spans of other producers).
+ * The same rule twice: as SQL for paged reads, as a test on the facts of a whole-run read.
+ */
+const TOP_LEVEL = {
+  sql: "(Role = 'step' OR (StepId = '' AND Role != 'run'))",
+  test: (f: SpanFacts) => f.Role === 'step' || (f.StepId === '' && f.Role !== 'run'),
+};
+
+/** After the cursor in timeline order: (start, span id, trace id), as ORDER_KEYS.start. */
+function afterCursor(f: SpanFacts, after: StepCursor): boolean {
+  const start = BigInt(f.StartNs);
+  const cursorStart = BigInt(after.startNs);
+  if (start !== cursorStart) return start > cursorStart;
+  if (f.SpanId !== after.spanId) return f.SpanId > after.spanId;
+  return f.TraceId > after.traceId;
+}
+
+interface PageFacts {
+  /** The page's top-level spans, and whether more follow. */
+  top: SpanFacts[];
+  more: boolean;
+  /** Attempts and tool calls of the page's steps, and (first page) the run span. */
+  rest: SpanFacts[];
+}
+
+export interface TraceReadOptions {
+  /** Runs with at most this many spans are read whole in one statement, larger ones page by page. */
+  wholeRunSpans?: number;
+}
+
+const WHOLE_RUN_SPANS = 5_000;
+
+/**
  * A page of the run's steps, each with its attempts and tool calls, and (on the first page)
  * the run span's events. `range` bounds the reads to the run's days.
  */
@@ -105,6 +138,7 @@ export async function readTrace(
   range: RunSpanRange,
   limit: number,
   after?: StepCursor,
+  options: TraceReadOptions = {},
 ): Promise<TracePage> {
   const params: Params = { run: runId, fromNs: String(range.fromNs), toNs: String(range.toNs) };
   const ofRun = [
@@ -112,27 +146,12 @@ export async function readTrace(
     'Timestamp >= fromUnixTimestamp64Nano({fromNs:Int64})',
     'Timestamp <= fromUnixTimestamp64Nano({toNs:Int64})',
   ];
-  const topParams = { ...params };
-  const where = [...ofRun, "(Role = 'step' OR (StepId = '' AND Role != 'run'))"];
-  if (after) {
-    Object.assign(topParams, { afterStart: after.startNs, afterSpan: after.spanId, afterTrace: after.traceId });
-    where.push(`${ORDER_KEYS.start} > ({afterStart:Int64}, {afterSpan:String}, {afterTrace:String})`);
-  }
-  const top = await readSpanFacts(store, { projectId, where, params: topParams, orderBy: 'start', limit: limit + 1, attributes: 'all' });
-  const pageFacts = top.slice(0, limit);
-  const stepIds = pageFacts.filter((s) => s.Role === 'step' && s.StepId !== '').map((s) => s.StepId);
-  // The page's attempts and tool calls, and on the first page the run span, in one read.
-  const wanted: string[] = [];
-  const restParams = { ...params };
-  if (stepIds.length > 0) wanted.push(`(StepId IN ${stringList('steps', stepIds, restParams)} AND Role NOT IN ('step', 'run'))`);
-  if (after === undefined) wanted.push("Role = 'run'");
-  const restFacts =
-    wanted.length === 0
-      ? []
-      : await readSpanFacts(store, { projectId, where: [...ofRun, `(${wanted.join(' OR ')})`], params: restParams, orderBy: 'start', limit: MAX_CHILD_SPANS, attributes: 'all' });
-  const spans = await withAttributes(store, projectId, 'all', [...pageFacts, ...restFacts]);
-  const page = spans.slice(0, pageFacts.length);
-  const rest = spans.slice(pageFacts.length);
+  const whole = options.wholeRunSpans ?? WHOLE_RUN_SPANS;
+  const all = await readSpanFacts(store, { projectId, where: ofRun, params, orderBy: 'start', limit: whole + 1, attributes: 'all' });
+  const facts = all.length <= whole ? pageOfRun(all, limit, after) : await readPage(store, projectId, ofRun, params, limit, after);
+  const spans = await withAttributes(store, projectId, 'all', [...facts.top, ...facts.rest]);
+  const page = spans.slice(0, facts.top.length);
+  const rest = spans.slice(facts.top.length);
   const runSpan = rest.find((s) => s.role === 'run');
   const byStep = new Map<string, StoredSpan[]>();
   for (const child of rest) {
@@ -145,6 +164,37 @@ export async function readTrace(
   return {
     runEvents: runSpan ? eventsOf(runSpan) : [],
     steps: page.map((span) => toStep(span, span.role === 'step' ? (byStep.get(span.stepId) ?? []) : [])),
-    next: top.length > limit && last ? { startNs: String(last.startNs), spanId: last.spanId, traceId: last.traceId } : null,
+    next: facts.more && last ? { startNs: String(last.startNs), spanId: last.spanId, traceId: last.traceId } : null,
   };
+}
+
+/** The page, from all of the run's facts (in timeline order). */
+function pageOfRun(all: SpanFacts[], limit: number, after: StepCursor | undefined): PageFacts {
+  const top = all.filter((f) => TOP_LEVEL.test(f) && (after === undefined || afterCursor(f, after)));
+  const page = top.slice(0, limit);
+  const steps = new Set(page.filter((f) => f.Role === 'step' && f.StepId !== '').map((f) => f.StepId));
+  const rest = all.filter((f) => (f.Role === 'run' ? after === undefined : f.Role !== 'step' && steps.has(f.StepId)));
+  return { top: page, more: top.length > limit, rest };
+}
+
+/** The page of a large run: its top-level spans, then their children (and the run span) in a second read. */
+async function readPage(store: SpanStore, projectId: string, ofRun: string[], params: Params, limit: number, after: StepCursor | undefined): Promise<PageFacts> {
+  const topParams = { ...params };
+  const where = [...ofRun, TOP_LEVEL.sql];
+  if (after) {
+    Object.assign(topParams, { afterStart: after.startNs, afterSpan: after.spanId, afterTrace: after.traceId });
+    where.push(`${ORDER_KEYS.start} > ({afterStart:Int64}, {afterSpan:String}, {afterTrace:String})`);
+  }
+  const top = await readSpanFacts(store, { projectId, where, params: topParams, orderBy: 'start', limit: limit + 1, attributes: 'all' });
+  const page = top.slice(0, limit);
+  const stepIds = page.filter((s) => s.Role === 'step' && s.StepId !== '').map((s) => s.StepId);
+  const wanted: string[] = [];
+  const restParams = { ...params };
+  if (stepIds.length > 0) wanted.push(`(StepId IN ${stringList('steps', stepIds, restParams)} AND Role NOT IN ('step', 'run'))`);
+  if (after === undefined) wanted.push("Role = 'run'");
+  const rest =
+    wanted.length === 0
+      ? []
+      : await readSpanFacts(store, { projectId, where: [...ofRun, `(${wanted.join(' OR ')})`], params: restParams, orderBy: 'start', limit: MAX_CHILD_SPANS, attributes: 'all' });
+  return { top: page, more: top.length > limit, rest };
 }
