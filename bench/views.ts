@@ -9,28 +9,21 @@
 //     events/s, as the embedded pipeline commits them; delivery latency from publish to
 //     receipt, and subscribers dropped.
 //   npm run bench:views [-- --api-requests 200 --subscribers 1000 --events-per-second 2000 --seconds 10 --only api,panels,sse]
-import { fork } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { SpanRecord } from '../core/span.ts';
 import { ALL_VALUE, expandQuery, type QueryContext, type TemplateVariable } from '../dashboards/macros.ts';
 import { DASHBOARDS } from '../dashboards/src/index.ts';
 import { panelsOf } from '../dashboards/src/panels.ts';
-import { ConfigSchema } from '../core/config.ts';
 import { InProcessSpanBus } from '../pipeline/bus/span-bus.ts';
-import { GroupCommitWriter } from '../pipeline/group-commit/group-commit-writer.ts';
-import { createProcessorChain } from '../processors/chain.ts';
 import { ChdbStore } from '../storage/chdb/chdb-store.ts';
-import { deriveEvents } from '../tail/events/derive.ts';
-import { fromEnrichedSpan } from '../tail/events/stream-span.ts';
 import { createTailServer } from '../tail/server.ts';
 import { percentile, recordSection, table } from './lib/report.ts';
 import { ensureDataset, type DatasetOptions } from './views/dataset.ts';
-import { Random, RunsGenerator } from './views/runs-generator.ts';
-import type { ChildMessage, ParentMessage } from './views/sse-clients.ts';
+import { Random } from './views/runs-generator.ts';
+import { measureFanOut, type FanOutFigures } from './views/sse-fanout.ts';
+import { measureTcpFloor, type FloorFigures } from './views/tcp-floor.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -201,162 +194,6 @@ async function panelFigures(store: ChdbStore): Promise<PanelFigure[]> {
   return out;
 }
 
-// ------------------------------------------------------------------ SSE fan-out
-
-interface SseFigures {
-  subscribers: number;
-  refused: string[];
-  connectMs: number;
-  writes: number;
-  commits: number;
-  events: number;
-  eventsPerSecond: number;
-  spans: number;
-  latency: { p50: number; p99: number; max: number };
-  endToEnd: { p50: number; p99: number };
-  dropped: Array<{ client: number; reason: string }>;
-  missingEvents: number;
-  openAtEnd: number;
-  clientCpuMs: number;
-  serverCpuMs: number;
-  mbPerSecond: number;
-}
-
-/** Live spans of realistic runs, cut into writes of ≥ EVENTS_PER_SECOND·interval events each. */
-function liveWrites(count: number): Array<{ records: SpanRecord[]; events: number }> {
-  const generator = new RunsGenerator({ seed: 99, endMs: Date.now(), spreadMs: HOUR, otherProjectShare: 0 });
-  const chain = createProcessorChain();
-  const perWrite = (EVENTS_PER_SECOND * WRITE_INTERVAL_MS) / 1000;
-  const writes: Array<{ records: SpanRecord[]; events: number }> = [];
-  let current: { records: SpanRecord[]; events: number } = { records: [], events: 0 };
-  while (writes.length < count) {
-    const run = generator.run(Date.now() - 60_000, 20 + Math.floor(random.next() * 60));
-    const enriched = chain.process(run.spans);
-    for (let i = 0; i < run.spans.length && writes.length < count; i++) {
-      current.records.push(run.spans[i]!);
-      current.events += deriveEvents(fromEnrichedSpan(enriched[i]!)).length;
-      if (current.events >= perWrite) {
-        writes.push(current);
-        current = { records: [], events: 0 };
-      }
-    }
-  }
-  return writes;
-}
-
-/** The spans of a write end at the moment they are written, in their export order, 1 µs apart; durations and event offsets are kept. */
-function retime(records: SpanRecord[], writtenMs: number): void {
-  const writtenNs = BigInt(Math.round(writtenMs * 1000)) * 1000n;
-  records.forEach((span, i) => {
-    const end = writtenNs - BigInt(records.length - i) * 1000n;
-    const shift = end - span.endTimeUnixNano;
-    span.startTimeUnixNano += shift;
-    span.endTimeUnixNano = end;
-    for (const event of span.events) event.timeUnixNano += shift;
-  });
-}
-
-const nowMs = () => performance.timeOrigin + performance.now();
-const sleepUntil = (wallMs: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, wallMs - nowMs())));
-
-/** Weighted percentile of [value, weight] pairs. */
-function weightedPercentile(pairs: Array<[number, number]>, p: number): number {
-  const sorted = [...pairs].sort((a, b) => a[0] - b[0]);
-  const total = sorted.reduce((sum, [, w]) => sum + w, 0);
-  let seen = 0;
-  for (const [value, w] of sorted) if ((seen += w) >= (p / 100) * total) return value;
-  return NaN;
-}
-
-/**
- * Writes live spans as the embedded pipeline does — processed, handed to a GroupCommitWriter
- * with the default queue settings, inserted, and published on the bus once committed —
- * while SUBSCRIBERS firehose clients in another process read them.
- */
-async function sseFanOut(store: ChdbStore, bus: InProcessSpanBus, port: number, openConnections: () => number): Promise<SseFigures> {
-  log('SSE fan-out');
-  const writeCount = Math.round((SECONDS * 1000) / WRITE_INTERVAL_MS);
-  const writes = liveWrites(writeCount);
-  const child = fork(fileURLToPath(new URL('./views/sse-clients.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = (message: ParentMessage) =>
-    new Promise<ChildMessage>((resolve, reject) => {
-      child.once('message', (reply) => resolve(reply as ChildMessage));
-      child.once('exit', (code) => reject(new Error(`SSE client process exited (${code})`)));
-      child.send(message);
-    });
-  const connected = (await ask({ type: 'connect', host: '127.0.0.1', port, clients: SUBSCRIBERS })) as Extract<ChildMessage, { type: 'connected' }>;
-  log(`  ${connected.open} SSE clients connected in ${connected.ms} ms${connected.refused.length ? `, refused: ${connected.refused.slice(0, 3).join('; ')}` : ''}`);
-
-  const t0Ms = Math.ceil(nowMs()) + 500;
-  const writeAt = (k: number) => t0Ms + k * WRITE_INTERVAL_MS;
-  const writeOf = (endMs: number) => Math.round((endMs - t0Ms) / WRITE_INTERVAL_MS);
-  /** Per commit: when it was published and how many events each write in it carries. */
-  const commits: Array<{ publishedMs: number; writes: number[] }> = [];
-  const commitOfWrite = new Map<number, number>();
-  const chain = createProcessorChain();
-  const writer = new GroupCommitWriter(store, ConfigSchema.parse({}).queue, (spans) => {
-    const inCommit = [...new Set(spans.map((s) => writeOf(Number(s.endTimeUnixNano / 1_000_000n))))];
-    for (const k of inCommit) commitOfWrite.set(k, commits.length);
-    commits.push({ publishedMs: nowMs(), writes: inCommit });
-    bus.publish(spans);
-  });
-  const serverCpu0 = process.cpuUsage();
-  const written: Array<Promise<void>> = [];
-  for (const [k, write] of writes.entries()) {
-    await sleepUntil(writeAt(k));
-    retime(write.records, writeAt(k));
-    written.push(writer.write(chain.process(write.records), `bench-views-live-${t0Ms}-${k}`));
-  }
-  await Promise.all(written);
-  await writer.close();
-  // Let the last commits reach every client.
-  await sleepUntil(nowMs() + 3000);
-  const serverCpu = process.cpuUsage(serverCpu0);
-  const openAtEnd = openConnections();
-  const result = (await ask({ type: 'stop' })) as Extract<ChildMessage, { type: 'result' }>;
-
-  const eventsOfCommit = commits.map((c) => c.writes.reduce((sum, k) => sum + writes[k]!.events, 0));
-  const received = Array.from({ length: SUBSCRIBERS }, () => new Set<number>());
-  const latency: Array<[number, number]> = [];
-  const endToEnd: Array<[number, number]> = [];
-  for (let i = 0; i < result.chunks.length; i += 4) {
-    const [client, firstIdMs, receivedMs] = [result.chunks[i]!, result.chunks[i + 1]!, result.chunks[i + 2]!];
-    const commit = commitOfWrite.get(writeOf(firstIdMs));
-    if (commit === undefined) continue;
-    received[client]!.add(commit);
-    latency.push([receivedMs - commits[commit]!.publishedMs, eventsOfCommit[commit]!]);
-    for (const k of commits[commit]!.writes) endToEnd.push([receivedMs - writeAt(k), writes[k]!.events]);
-  }
-  let missing = 0;
-  for (const set of received) for (let c = 0; c < commits.length; c++) if (!set.has(c)) missing += eventsOfCommit[c]!;
-  const events = writes.reduce((sum, w) => sum + w.events, 0);
-  const figures: SseFigures = {
-    subscribers: connected.open,
-    refused: connected.refused,
-    connectMs: connected.ms,
-    writes: writeCount,
-    commits: commits.length,
-    events,
-    eventsPerSecond: events / SECONDS,
-    spans: writes.reduce((sum, w) => sum + w.records.length, 0),
-    latency: { p50: weightedPercentile(latency, 50), p99: weightedPercentile(latency, 99), max: Math.max(...latency.map(([ms]) => ms)) },
-    endToEnd: { p50: weightedPercentile(endToEnd, 50), p99: weightedPercentile(endToEnd, 99) },
-    dropped: result.dropped,
-    missingEvents: missing,
-    openAtEnd,
-    clientCpuMs: result.cpuMs,
-    serverCpuMs: Math.round((serverCpu.user + serverCpu.system) / 1000),
-    mbPerSecond: result.bytes / 2 ** 20 / SECONDS,
-  };
-  log(`  ${commits.length} commits; publish → receipt p50 ${fmt(figures.latency.p50)} ms, p99 ${fmt(figures.latency.p99)} ms; written → receipt p99 ${fmt(figures.endToEnd.p99)} ms; ` +
-    `dropped ${figures.dropped.length}; events not delivered ${missing}; CPU server ${figures.serverCpuMs} ms, clients ${figures.clientCpuMs} ms`);
-  return figures;
-}
-
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -382,7 +219,15 @@ async function main(): Promise<void> {
       const api = SECTIONS.has('api') ? await apiFigures(store, baseUrl) : [];
       const panels = SECTIONS.has('panels') ? await panelFigures(store) : [];
       load.push(loadavg()[0]!);
-      const sse = SECTIONS.has('sse') ? await sseFanOut(store, bus, port, () => tail.liveConnections()) : undefined;
+      let sse: { fanOut: FanOutFigures; floor: FloorFigures } | undefined;
+      if (SECTIONS.has('sse')) {
+        log('SSE fan-out');
+        const options = { subscribers: SUBSCRIBERS, eventsPerSecond: EVENTS_PER_SECOND, seconds: SECONDS, writeIntervalMs: WRITE_INTERVAL_MS };
+        const fanOut = await measureFanOut({ store, bus, port, openConnections: () => tail.liveConnections() }, options, log);
+        const first = fanOut.commits[0]?.publishedMs ?? 0;
+        const floor = await measureTcpFloor(fanOut.commits.map((c) => ({ offsetMs: c.publishedMs - first, bytes: c.bytes, events: c.events })), SUBSCRIBERS, log);
+        sse = { fanOut, floor };
+      }
       load.push(loadavg()[0]!);
       if (api.length > 0 && panels.length > 0 && sse !== undefined) {
         report({ dataset: dataset.manifest, cached: dataset.cached, references, api, panels, sse, load });
@@ -402,14 +247,15 @@ interface Results {
   references: Reference[];
   api: ApiFigure[];
   panels: PanelFigure[];
-  sse: SseFigures;
+  sse: { fanOut: FanOutFigures; floor: FloorFigures };
   load: number[];
 }
 
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 function report(r: Results): void {
-  const { dataset, sse } = r;
+  const { dataset } = r;
+  const { fanOut: sse, floor } = r.sse;
   const slowestPanel = r.panels.reduce((a, b) => (b.median > a.median ? b : a));
   const apiOk = r.api.every((f) => f.p99 <= TARGET.apiP99Ms);
   const panelsOk = r.panels.every((p) => p.median <= TARGET.panelMs);
@@ -437,17 +283,19 @@ function report(r: Results): void {
     '',
     `SSE fan-out: ${sse.subscribers} firehose clients (\`GET /api/stream\`, one loopback TCP connection each, in a second process) while ` +
       `${sse.spans.toLocaleString('en-US')} spans of new runs were written every ${WRITE_INTERVAL_MS} ms for ${SECONDS} s as the embedded pipeline takes them: ` +
-      `processed, queued in a GroupCommitWriter with the default queue settings, inserted, and published on the bus when committed (${sse.commits} commits). ` +
-      `Latency = when a client had a commit's last byte − when the commit was published, weighted by its events; written → receipt also includes the wait for the commit.`,
+      `processed, queued in a GroupCommitWriter with the default queue settings, inserted, and published on the bus when committed (${sse.commits.length} commits). ` +
+      `Latency = when a client had a commit's last byte − when the commit was published, weighted by its events. ` +
+      `Reference: the same bytes at the same moments to as many connections of the same client process from a bare TCP server (bench/views/tcp-floor.ts).`,
     '',
     table([
-      ['events published / s', `${Math.round(sse.eventsPerSecond)} (${sse.events.toLocaleString('en-US')} in all)`, `${EVENTS_PER_SECOND}`],
+      ['events published / s', `${Math.round(sse.events / SECONDS)} (${sse.events.toLocaleString('en-US')} in all)`, `${EVENTS_PER_SECOND}`],
       ['delivery latency publish → receipt p50 / p99 / max, ms', `${fmt(sse.latency.p50)} / **${fmt(sse.latency.p99)}** / ${fmt(sse.latency.max)}`, `p99 ≤ ${TARGET.sseP99Ms} (${verdict(sse.latency.p99 <= TARGET.sseP99Ms)})`],
       ['subscribers dropped / refused / open at the end', `**${sse.dropped.length}** / ${sse.refused.length} / ${sse.openAtEnd}`, `0 dropped (${verdict(sse.dropped.length === 0 && sse.refused.length === 0)})`],
       ['events not delivered (all clients)', String(sse.missingEvents), '0'],
+      ['reference: bare TCP, same bytes, p50 / p99 / max, ms', `${fmt(floor.latency.p50)} / ${fmt(floor.latency.p99)} / ${fmt(floor.latency.max)}`],
       ['span written → received p50 / p99 (includes the group commit), ms', `${fmt(sse.endToEnd.p50)} / ${fmt(sse.endToEnd.p99)}`],
       ['delivered to clients, MiB/s', sse.mbPerSecond.toFixed(1)],
-      ['CPU during the run: server process / client process, s', `${(sse.serverCpuMs / 1000).toFixed(1)} / ${(sse.clientCpuMs / 1000).toFixed(1)}`],
+      ['CPU: server (tail, pipeline and engine) / clients; bare TCP server / clients, s', `${(sse.serverCpuMs / 1000).toFixed(1)} / ${(sse.clientCpuMs / 1000).toFixed(1)}; ${(floor.serverCpuMs / 1000).toFixed(1)} / ${(floor.clientCpuMs / 1000).toFixed(1)}`],
     ]),
     '',
     `Targets: ${apiOk && panelsOk && sseOk ? 'all met' : `MISSED: ${[!apiOk && 'API p99', !panelsOk && 'panels', !sseOk && 'SSE'].filter(Boolean).join(', ')}`}.`,

@@ -209,8 +209,8 @@ describe('query efficiency', () => {
   it.each(PANELS.map((p) => [`${p.uid} / ${p.spec.title}`, p] as const))('%s reads through an index', async (_name, { uid, spec }) => {
     const sql = expandQuery(committedSql(uid, spec.title), contextOf(CASES[0] as Case));
     const plan = (await engine.rows<{ explain: string }>(`EXPLAIN indexes = 1 ${sql}`)).map((r) => r.explain).join('\n');
-    // run_index (one row per run) is read whole to find the runs that started in the range.
-    const reads = plan.split('ReadFromMergeTree (').slice(1).filter((read) => !read.startsWith('default.run_index)'));
+    // run_totals (one row per run) is read whole to find the runs that started in the range.
+    const reads = plan.split('ReadFromMergeTree (').slice(1).filter((read) => !read.startsWith('default.run_totals)'));
     expect(reads.length).toBeGreaterThan(0);
     for (const read of reads) {
       const conditions = [...read.matchAll(/Condition: (.*)/g)].map((m) => m[1]).filter((cond) => cond !== 'true');

@@ -117,7 +117,6 @@ describe('retention', () => {
     expect(await ttlOf('otel_traces')).toContain('TTL toDateTime(Timestamp) + toIntervalDay(30) SETTINGS');
     expect(await ttlOf('span_facts')).toContain('TTL toDateTime(Timestamp) + toIntervalDay(30) SETTINGS');
     expect(await ttlOf('otel_traces_trace_id_ts')).toContain('TTL toDateTime(Start) + toIntervalDay(30) SETTINGS');
-    expect(await ttlOf('run_index')).toContain('TTL toDateTime(StartTime) + toIntervalDay(30) SETTINGS');
     expect(await ttlOf('run_totals')).toContain('TTL toDateTime(StartTime) + toIntervalDay(30) SETTINGS');
 
     statements.length = 0;
@@ -125,11 +124,11 @@ describe('retention', () => {
     expect(statements).toEqual([]);
 
     await applyRetention(runner, 7);
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(4);
     expect(await ttlOf('span_facts')).toContain('toIntervalDay(7)');
 
     await applyRetention(runner, undefined);
-    for (const table of ['otel_traces', 'span_facts', 'otel_traces_trace_id_ts', 'run_index', 'run_totals']) expect(await ttlOf(table)).not.toContain(' TTL ');
+    for (const table of ['otel_traces', 'span_facts', 'otel_traces_trace_id_ts', 'run_totals']) expect(await ttlOf(table)).not.toContain(' TTL ');
     statements.length = 0;
     await applyRetention(runner, undefined);
     expect(statements).toEqual([]);

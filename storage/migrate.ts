@@ -145,7 +145,6 @@ const RETENTION_TABLES: ReadonlyArray<readonly [table: string, column: string]> 
   ['otel_traces', 'Timestamp'],
   ['otel_traces_trace_id_ts', 'Start'],
   ['span_facts', 'Timestamp'],
-  ['run_index', 'StartTime'],
   ['run_totals', 'StartTime'],
 ];
 

@@ -1,4 +1,4 @@
-// The views after migrations 008–011 (span_facts by day, run_index, time-bounded views, run_totals)
+// The views after migrations 008–010 (span_facts by day, run_totals, time-bounded views)
 // answer exactly what the views before them answered, on realistic runs over several days
 // stored before the upgrade, after it, and again under another dedup token.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,9 +58,9 @@ describe('upgrading an existing store', () => {
     expect(await rows(`SELECT * FROM failures ${FAILURES}`)).toEqual(before.failures);
   });
 
-  it('indexes every stored run in run_index', async () => {
+  it('indexes every stored run in run_totals', async () => {
     const index = await rows(`SELECT ProjectId, RunId, toString(min(StartTime)) AS StartTime, toString(max(EndTime)) AS EndTime,
-      groupUniqArrayArray(RunStatuses) AS Statuses FROM run_index GROUP BY ProjectId, RunId ${RUNS}`);
+      groupUniqArrayArray(RunStatuses) AS Statuses FROM run_totals GROUP BY ProjectId, RunId ${RUNS}`);
     expect(index.map((r) => [r.ProjectId, r.RunId, r.StartTime, r.EndTime])).toEqual(
       before.runs.map((r) => [r.ProjectId, r.RunId, r.StartTime, r.EndTime]),
     );
@@ -77,12 +77,12 @@ describe('after the upgrade', () => {
     await store.insertSpans(stored.slice(0, 500), 'views-again');
   });
 
-  it('counts and sums each span once, and run_index keeps exact bounds and an upper bound on cost', async () => {
+  it('counts and sums each span once, and run_totals keeps exact bounds and an upper bound on cost', async () => {
     const all = await rows(`SELECT * FROM runs ${RUNS}`);
     expect(all.length).toBe(100);
     expect(all.filter((r) => before.runs.some((b) => b.RunId === r.RunId))).toEqual(before.runs);
-    const index = await rows(`SELECT RunId, toString(min(StartTime)) AS StartTime, toString(max(EndTime)) AS EndTime, sum(CostUpperBound) AS Cost
-      FROM run_index GROUP BY ProjectId, RunId ${RUNS}`);
+    const index = await rows(`SELECT RunId, toString(min(StartTime)) AS StartTime, toString(max(EndTime)) AS EndTime, sum(CostUsd) AS Cost
+      FROM run_totals GROUP BY ProjectId, RunId ${RUNS}`);
     expect(index.map((r) => [r.RunId, r.StartTime, r.EndTime])).toEqual(all.map((r) => [r.RunId, r.StartTime, r.EndTime]));
     for (const [i, run] of all.entries()) expect(Number(index[i]!.Cost)).toBeGreaterThanOrEqual(Number(run.CostUsd ?? 0));
   });

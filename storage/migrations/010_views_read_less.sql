@@ -98,14 +98,51 @@ GROUP BY ProjectId, RunId
 SETTINGS prefer_column_name_to_alias = 1, do_not_merge_across_partitions_select_final = 1, optimize_move_to_prewhere_if_final = 1;
 
 -- Runs that started in [from, to] (inclusive, like Grafana's $__timeFilter), with complete
--- totals: every span of such a run started at or after `from`. run_index names them.
+-- totals: every span of such a run started at or after `from`. run_totals names them.
 CREATE OR REPLACE VIEW runs_started_between AS
 SELECT * FROM run_totals_between(from = {from:DateTime64(9)}, to = toDateTime64('2262-04-11 00:00:00', 9, 'UTC'))
 WHERE (ProjectId, RunId) IN (
-    SELECT ProjectId, RunId FROM run_index
+    SELECT ProjectId, RunId FROM run_totals
     GROUP BY ProjectId, RunId
     HAVING min(StartTime) >= {from:DateTime64(9)} AND min(StartTime) <= {to:DateTime64(9)}
 );
+
+-- The `runs` view's columns from run_totals, for the runs where they are exact (see 009).
+CREATE OR REPLACE VIEW runs_from_totals AS
+SELECT ProjectId, RunId,
+       groupUniqArrayArray(TraceIds)[1] AS TraceId,
+       max(RunName) AS RunName,
+       groupUniqArrayArray(WorkflowIds)[1] AS WorkflowId,
+       max(WorkflowVersion) AS WorkflowVersion,
+       groupUniqArrayArray(WorkflowNames)[1] AS WorkflowName,
+       max(ServiceName) AS ServiceName,
+       if(sum(RunSpans) = 0, 'running', groupUniqArrayArray(RunStatuses)[1]) AS Status,
+       max(FailureClass) AS FailureClass,
+       max(FailureReason) AS FailureReason,
+       min(StartTime) AS StartTime,
+       max(EndTime) AS EndTime,
+       (toUnixTimestamp64Nano(max(EndTime)) - toUnixTimestamp64Nano(min(StartTime))) / 1e6 AS DurationMs,
+       sum(Steps) AS Steps,
+       sum(LlmCalls) AS LlmCalls,
+       sum(ToolCalls) AS ToolCalls,
+       length(groupUniqArrayArray(FallbackSwitches)) AS Fallbacks,
+       sum(LaterAttempts) - least(Fallbacks, sum(LaterAttempts)) AS Retries,
+       sum(CacheHits) AS CacheHits,
+       sum(ErrorSpans) AS ErrorSpans,
+       sum(InputTokens) AS InputTokens,
+       sum(OutputTokens) AS OutputTokens,
+       sum(CacheReadTokens) AS CacheReadTokens,
+       sum(CacheWriteTokens) AS CacheWriteTokens,
+       sum(ReasoningTokens) AS ReasoningTokens,
+       sum(InputTokens) + sum(OutputTokens) AS TotalTokens,
+       if(sum(PricedCalls) = 0, NULL, sum(CostUsd)) AS CostUsd,
+       sum(UnpricedCalls) AS UnpricedCalls,
+       if(sum(Savings) = 0, NULL, sum(SavedCostUsd)) AS SavedCostUsd
+FROM run_totals
+GROUP BY ProjectId, RunId
+HAVING sum(SpanRows) = uniqExactMerge(Spans) AND length(groupUniqArrayArray(TraceIds)) = 1 AND sum(RunSpans) <= 1
+-- Aggregates are named like the columns they sum; resolve names to columns, not aliases.
+SETTINGS prefer_column_name_to_alias = 1;
 
 CREATE OR REPLACE VIEW llm_calls AS
 SELECT ProjectId, Timestamp, EndTime, DurationNs, DurationNs / 1e6 AS LatencyMs,

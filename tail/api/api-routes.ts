@@ -115,7 +115,7 @@ export function apiRoutes(store: SpanStore): Route[] {
         const after = query.cursor && { startNs: query.cursor.s, spanId: query.cursor.p, traceId: query.cursor.t };
         const limit = query.limit ?? 100;
         // The summary and the page are read side by side: the page within the run's span
-        // range as run_index has it, read again within the summary's exact range should
+        // range as run_totals has it, read again within the summary's exact range should
         // that not lie inside (an index that missed some of the run's spans).
         const indexed = await indexedSpanRange(store, projectId, params.runId);
         const [read, indexedPage] = await Promise.all([

@@ -1,5 +1,5 @@
 // Runs: list (filters + keyset pagination on (StartTime, RunId)), detail and deletion,
-// over run_index, run_totals, the `runs` view and span_facts. Every statement is scoped by project.
+// over run_totals, the `runs` view and span_facts. Every statement is scoped by project.
 import type { z } from 'zod/v4';
 import type { SpanStore } from '../../storage/store.ts';
 import { canonicalDecimal } from '../events/stream-span.ts';
@@ -104,7 +104,7 @@ function toRunSummary(row: RunRow, nowMs: number): RunSummary {
 }
 
 /**
- * Conditions on run_index (HAVING over a run's aggregated row) that every run the filter
+ * Conditions on run_totals (HAVING over a run's aggregated row) that every run the filter
  * selects satisfies. Exact for services, models, failure classes and the start time; for
  * status, workflow and cost they may admit more runs, which exactConditions then remove.
  */
@@ -135,12 +135,12 @@ function indexConditions(filter: RunFilter, params: Params): string[] {
   if (filter.minCostUsd !== undefined) {
     params.minCost = filter.minCostUsd;
     // A span stored twice counts twice here: an upper bound, exact in the runs view.
-    having.push('sum(CostUpperBound) >= toDecimal128({minCost:String}, 12)');
+    having.push('sum(CostUsd) >= toDecimal128({minCost:String}, 12)');
   }
   return having;
 }
 
-/** The filter's conditions on the runs view that run_index can only approximate. */
+/** The filter's conditions on the runs view that run_totals can only approximate. */
 function exactConditions(filter: RunFilter, params: Params): string[] {
   const where: string[] = [];
   if (filter.statuses?.size) where.push(`Status IN ${stringList('statuses', filter.statuses, params)}`);
@@ -163,7 +163,7 @@ export interface RunsPage {
 /** Candidates checked per round beyond the first page; rounds grow up to this. */
 const MAX_CANDIDATES = 2000;
 
-/** Candidate runs from run_index, newest first, after `after`. */
+/** Candidate runs from run_totals, newest first, after `after`. */
 async function candidateRuns(store: SpanStore, projectId: string, filter: RunFilter, count: number, after?: RunCursor): Promise<RunCursor[]> {
   const params: Params = { project: projectId, count: String(count) };
   const having = indexConditions(filter, params);
@@ -175,7 +175,7 @@ async function candidateRuns(store: SpanStore, projectId: string, filter: RunFil
   const rows = await selectRows<{ RunId: string; StartNs: string }>(
     store,
     `SELECT RunId, toString(toUnixTimestamp64Nano(min(StartTime))) AS StartNs
-FROM run_index
+FROM run_totals
 WHERE ProjectId = {project:String}
 GROUP BY RunId
 ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
@@ -219,7 +219,7 @@ function newestFirst(a: RunRow, b: RunRow): number {
 }
 
 /**
- * A page of runs, newest first. run_index names the candidates in order (cheap: one row
+ * A page of runs, newest first. run_totals names the candidates in order (cheap: one row
  * per run); runRows then gives their exact totals and settles the conditions the index
  * only approximates. Should that rule some out, the next candidates are checked.
  */
@@ -260,12 +260,12 @@ export async function getRun(store: SpanStore, projectId: string, runId: string)
   return (await readRun(store, projectId, runId))?.summary;
 }
 
-/** The run's span range as run_index has it (a cheap read; undefined when the index has no row for the run). */
+/** The run's span range as run_totals has it (a cheap read; undefined when it has no row for the run). */
 export async function indexedSpanRange(store: SpanStore, projectId: string, runId: string): Promise<RunSpanRange | undefined> {
   const [row] = await selectRows<{ FromNs: string; ToNs: string }>(
     store,
     `SELECT toString(toUnixTimestamp64Nano(min(StartTime))) AS FromNs, toString(toUnixTimestamp64Nano(max(EndTime))) AS ToNs
-FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String} GROUP BY RunId`,
+FROM run_totals WHERE ProjectId = {project:String} AND RunId = {run:String} GROUP BY RunId`,
     { project: projectId, run: runId },
   );
   return row && { fromNs: BigInt(row.FromNs), toNs: BigInt(row.ToNs) };
@@ -273,7 +273,7 @@ FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String} GROUP
 
 /**
  * Deletes the run's rows (lightweight DELETE): its spans in otel_traces, the trace-id
- * lookup rows of traces left empty, its run_index and run_totals rows, then its span_facts rows — last,
+ * lookup rows of traces left empty, its run_totals row, then its span_facts rows — last,
  * because they are how the run's spans are found, so an interrupted deletion can simply be
  * repeated. Returns how many spans the run had (0: no such run).
  */
@@ -292,7 +292,6 @@ export async function deleteRun(store: SpanStore, projectId: string, runId: stri
   const statements = [
     `DELETE FROM otel_traces WHERE ProjectId = {project:String} AND (TraceId, SpanId) IN (${runSpans})`,
     `DELETE FROM otel_traces_trace_id_ts WHERE TraceId IN (${runTraces}) AND TraceId NOT IN (SELECT TraceId FROM otel_traces WHERE TraceId IN (${runTraces}))`,
-    'DELETE FROM run_index WHERE ProjectId = {project:String} AND RunId = {run:String}',
     'DELETE FROM run_totals WHERE ProjectId = {project:String} AND RunId = {run:String}',
     'DELETE FROM span_facts WHERE ProjectId = {project:String} AND RunId = {run:String}',
   ];
