@@ -8,7 +8,8 @@ ENV NODE_ENV=production
 # Dependencies first, so source edits reuse this layer. tsx (the TypeScript loader the
 # `flowtrace` bin uses) is a devDependency, hence a full install.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+# The lockfile lists this build machine's platform binaries only; `npm install` adds the image's.
+RUN npm install --no-audit --no-fund && npm cache clean --force
 
 COPY --chown=node:node . .
 

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 if (stale) {
-  process.stderr.write('flowtrace: installing dependencies from package-lock.json (npm ci)…\n');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  // `npm install` installs the locked tree (see .ci/run for why not `npm ci`).
+  process.stderr.write('flowtrace: installing dependencies from package-lock.json…\n');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }

@@ -201,7 +201,9 @@ describe('docker-compose.yml', () => {
   it('builds FlowTrace services from a Dockerfile that runs the flowtrace bin', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
-    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    // Installs the locked dependencies (npm install: the lockfile lists only this platform's binaries).
+    expect(dockerfile).toMatch(/^COPY package.json package-lock.json/m);
+    expect(dockerfile).toMatch(/^RUN npm install\b/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/flowtrace\.js"\]$/m);
     expect(JSON.parse(read('package.json')).bin.flowtrace).toBe('bin/flowtrace.js');
     const ignored = read('.dockerignore').split('\n');
