@@ -21,6 +21,11 @@ export interface RunContext {
   /** Aborted on cancellation or when a limit stops the run. */
   signal: AbortSignal;
   captureContent: boolean;
+  /**
+   * Checkpoints outlive the process: flush each step's spans before its checkpoint is
+   * written, so a step a resumed run will not repeat has its spans delivered.
+   */
+  durable: boolean;
 }
 
 /** Attempts, tokens and cost of one step as they happen, so a failed step still reports them. */

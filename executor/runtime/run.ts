@@ -221,6 +221,7 @@ export async function runWorkflow(specOrDocument: WorkflowSpec | unknown, option
         telemetry,
         signal: controller.signal,
         captureContent: options.captureContent ?? telemetry.captureContent,
+        durable: prepared.checkpointer !== undefined,
       };
       const binding: RunBinding = { execute: createNodeExecutor(ctx, ledger), onSkipped: (step) => ledger.record(step) };
       const cancel = () => controller.abort(new FlowTraceRunError('cancelled', 'run cancelled'));

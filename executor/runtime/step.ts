@@ -104,6 +104,18 @@ async function executeInStep(
   }
 }
 
+const STEP_FLUSH_LIMIT_MS = 2_000;
+
+async function flushBounded(ctx: RunContext, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+  try {
+    await Promise.race([ctx.telemetry.forceFlush().catch(() => {}), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createNodeExecutor(ctx: RunContext, ledger: StepLedger): NodeExecutor {
   return async (nodeId: string, state: RunStateValue, config: LangGraphRunnableConfig) => {
     const node = ctx.plan.node(nodeId);
@@ -111,8 +123,12 @@ export function createNodeExecutor(ctx: RunContext, ledger: StepLedger): NodeExe
     const signal = config.signal ?? ctx.signal;
     // The nodes of a parallel superstep share this signal and every call in flight listens on it.
     setMaxListeners(0, signal);
-    return ctx.telemetry.withStep({ nodeId, nodeType: node.type, stepId: randomUUID(), semanticLabel: node.semantic_label }, (step) =>
+    const update = await ctx.telemetry.withStep({ nodeId, nodeType: node.type, stepId: randomUUID(), semanticLabel: node.semantic_label }, (step) =>
       executeInStep(ctx, ledger, node, state, signal, step),
     );
+    // LangGraph writes the step's checkpoint when this returns; its spans go first. Bounded:
+    // an unreachable collector must not stall the run (the exporter keeps retrying).
+    if (ctx.durable) await flushBounded(ctx, STEP_FLUSH_LIMIT_MS);
+    return update;
   };
 }
