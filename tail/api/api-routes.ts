@@ -6,7 +6,7 @@ import { invalidParameter, notFound } from '../http/errors.ts';
 import { cursor, decimal, encodeCursor, integer, isoTime, oneOrMore, text, textList } from '../http/params.ts';
 import { defineRoute, type Route } from '../http/route.ts';
 import { analyticsSummary, costByLabel, failureBreakdown, type AnalyticsScope } from './analytics-queries.ts';
-import { deleteRun, getRun, indexedSpanRange, listRuns, readRun } from './run-queries.ts';
+import { deleteRun, getRun, listRuns, readRun } from './run-queries.ts';
 import {
   AnalyticsSummarySchema,
   CostByLabelSchema,
@@ -113,18 +113,10 @@ export function apiRoutes(store: SpanStore): Route[] {
       responses: { 200: { description: 'A page of steps.', schema: RunTraceSchema }, ...runNotFound },
       handle: async ({ projectId, params, query }) => {
         const after = query.cursor && { startNs: query.cursor.s, spanId: query.cursor.p, traceId: query.cursor.t };
-        const limit = query.limit ?? 100;
-        // The summary and the page are read side by side: the page within the run's span
-        // range as run_totals has it, read again within the summary's exact range should
-        // that not lie inside (an index that missed some of the run's spans).
-        const indexed = await indexedSpanRange(store, projectId, params.runId);
-        const [read, indexedPage] = await Promise.all([
-          readRun(store, projectId, params.runId),
-          indexed && readTrace(store, projectId, params.runId, indexed, limit, after),
-        ]);
+        const read = await readRun(store, projectId, params.runId);
         if (read === undefined) throw notFound(`run "${params.runId}"`);
-        const covered = indexed && indexed.fromNs <= read.spans.fromNs && indexed.toNs >= read.spans.toNs;
-        const page = covered && indexedPage ? indexedPage : await readTrace(store, projectId, params.runId, read.spans, limit, after);
+        // The summary says when the run's spans started: read only those days.
+        const page = await readTrace(store, projectId, params.runId, read.spans, query.limit ?? 100, after);
         return {
           run: read.summary,
           run_events: page.runEvents,

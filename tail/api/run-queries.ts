@@ -260,17 +260,6 @@ export async function getRun(store: SpanStore, projectId: string, runId: string)
   return (await readRun(store, projectId, runId))?.summary;
 }
 
-/** The run's span range as run_totals has it (a cheap read; undefined when it has no row for the run). */
-export async function indexedSpanRange(store: SpanStore, projectId: string, runId: string): Promise<RunSpanRange | undefined> {
-  const [row] = await selectRows<{ FromNs: string; ToNs: string }>(
-    store,
-    `SELECT toString(toUnixTimestamp64Nano(min(StartTime))) AS FromNs, toString(toUnixTimestamp64Nano(max(EndTime))) AS ToNs
-FROM run_totals WHERE ProjectId = {project:String} AND RunId = {run:String} GROUP BY RunId`,
-    { project: projectId, run: runId },
-  );
-  return row && { fromNs: BigInt(row.FromNs), toNs: BigInt(row.ToNs) };
-}
-
 /**
  * Deletes the run's rows (lightweight DELETE): its spans in otel_traces, the trace-id
  * lookup rows of traces left empty, its run_totals row, then its span_facts rows — last,
