@@ -45,10 +45,11 @@ describe('flowtrace up', () => {
     const record = await api.get(`/api/workflows/csv-analysis-writeup/runs/${runId}?wait=30000`);
     expect(record.body).toMatchObject({ status: 'succeeded', workflow_version: 1 });
 
-    // The run's spans arrive through the embedded receiver: the stored run has the demo's six steps.
+    // The run's spans arrive through the embedded receiver: the stored run has the demo's six
+    // steps, and its run span (ended last, so stored last) names the workflow.
     const deadline = Date.now() + 20_000;
     let detail = (await api.get(`/api/runs/${runId}`)).body;
-    while (detail.trace_id === '' || detail.totals.steps < 6) {
+    while (detail.trace_id === '' || detail.totals.steps < 6 || detail.workflow_id === '') {
       if (Date.now() > deadline) throw new Error(`run ${runId} not stored: ${JSON.stringify(detail)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
       detail = (await api.get(`/api/runs/${runId}`)).body;
