@@ -5,7 +5,7 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod/v4';
 import { ACCESS_TOKEN_PARAM } from '../../tail/auth/api-key-auth.ts';
-import { jsonSchemaOf, type HeaderParameter, type ResponseSpec } from '../../tail/http/route.ts';
+import { jsonSchemaOf, parametersOf, responseObject, type HeaderParameter, type ResponseSpec } from '../../tail/http/route.ts';
 import { HttpError, InvalidBodyError, errorBody, type RequestIssue } from './errors.ts';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -184,20 +184,6 @@ const BODY_RESPONSES: Record<number, ResponseSpec> = {
   413: { description: 'The body is larger than the configured limit.', schema: ErrorBody },
   415: { description: 'The body is not JSON.', schema: ErrorBody },
 };
-
-function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query'): JsonSchema[] {
-  if (schema === undefined) return [];
-  const object = jsonSchemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(object.properties ?? {}).map(([name, property]) => {
-    const { description, ...propertySchema } = property;
-    return { name, in: location, required: location === 'path' || (object.required ?? []).includes(name), description, schema: propertySchema };
-  });
-}
-
-function responseObject(spec: ResponseSpec): JsonSchema {
-  if (spec.schema === undefined) return { description: spec.description };
-  return { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: jsonSchemaOf(spec.schema, 'output') } } };
-}
 
 /** The OpenAPI `paths` of the operations, to merge into the read API's document. */
 export function openApiPaths(operations: readonly Operation[]): Record<string, Record<string, JsonSchema>> {

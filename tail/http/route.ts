@@ -106,7 +106,8 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSch
 
 const ErrorBody = z.object({ error: z.string().describe('What was wrong, e.g. `invalid parameter "from": expected an ISO-8601 time`.') });
 
-function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query'): JsonSchema[] {
+/** OpenAPI parameters from a zod object of path or query parameters. */
+export function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query'): JsonSchema[] {
   if (schema === undefined) return [];
   const object = jsonSchemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => {
@@ -115,7 +116,8 @@ function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query')
   });
 }
 
-function responseObject(spec: ResponseSpec): JsonSchema {
+/** An OpenAPI response object. */
+export function responseObject(spec: ResponseSpec): JsonSchema {
   if (spec.schema === undefined) return { description: spec.description };
   return { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: jsonSchemaOf(spec.schema, 'output') } } };
 }
