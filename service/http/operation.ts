@@ -5,7 +5,7 @@
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod/v4';
 import { ACCESS_TOKEN_PARAM } from '../../tail/auth/api-key-auth.ts';
-import { jsonSchemaOf, parametersOf, responseObject, type HeaderParameter, type ResponseSpec } from '../../tail/http/route.ts';
+import { addOperation, type HeaderParameter, type ResponseSpec } from '../../tail/http/route.ts';
 import { HttpError, InvalidBodyError, errorBody, type RequestIssue } from './errors.ts';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -188,26 +188,6 @@ const BODY_RESPONSES: Record<number, ResponseSpec> = {
 /** The OpenAPI `paths` of the operations, to merge into the read API's document. */
 export function openApiPaths(operations: readonly Operation[]): Record<string, Record<string, JsonSchema>> {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const { definition: d } of operations) {
-    const path = d.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
-    const all = { ...STANDARD_RESPONSES, ...(d.body ? BODY_RESPONSES : {}), ...d.responses };
-    const responses = Object.fromEntries(Object.entries(all).map(([status, spec]) => [status, responseObject(spec)]));
-    const parameters = [
-      ...parametersOf(d.params, 'path'),
-      ...parametersOf(d.query, 'query'),
-      ...(d.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema })),
-    ];
-    paths[path] ??= {};
-    paths[path][d.method] = {
-      operationId: d.operationId,
-      summary: d.summary,
-      ...(d.description && { description: d.description }),
-      tags: [d.tag],
-      ...(parameters.length > 0 && { parameters }),
-      ...(d.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(d.body, 'input') } } } }),
-      security: [{}, { bearer: [] }],
-      responses,
-    };
-  }
+  for (const { definition: d } of operations) addOperation(paths, d, { ...STANDARD_RESPONSES, ...(d.body ? BODY_RESPONSES : {}), ...d.responses });
   return paths;
 }

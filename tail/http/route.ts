@@ -99,7 +99,7 @@ export function mountRoutes(router: Router, routes: readonly Route[]): void {
 
 type JsonSchema = Record<string, unknown>;
 
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
@@ -107,7 +107,7 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSch
 const ErrorBody = z.object({ error: z.string().describe('What was wrong, e.g. `invalid parameter "from": expected an ISO-8601 time`.') });
 
 /** OpenAPI parameters from a zod object of path or query parameters. */
-export function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query'): JsonSchema[] {
+function parametersOf(schema: AnyObject | undefined, location: 'path' | 'query'): JsonSchema[] {
   if (schema === undefined) return [];
   const object = jsonSchemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => {
@@ -117,7 +117,7 @@ export function parametersOf(schema: AnyObject | undefined, location: 'path' | '
 }
 
 /** An OpenAPI response object. */
-export function responseObject(spec: ResponseSpec): JsonSchema {
+function responseObject(spec: ResponseSpec): JsonSchema {
   if (spec.schema === undefined) return { description: spec.description };
   return { description: spec.description, content: { [spec.contentType ?? 'application/json']: { schema: jsonSchemaOf(spec.schema, 'output') } } };
 }
@@ -128,33 +128,50 @@ export interface ApiInfo {
   description: string;
 }
 
+/** What an OpenAPI operation is documented from; read routes and workflow operations both have it. */
+export interface DocumentedOperation {
+  method: string;
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: AnyObject;
+  query?: AnyObject;
+  headers?: HeaderParameter[];
+  body?: z.ZodType;
+}
+
+/** Adds one operation, with these responses, to an OpenAPI `paths` object. */
+export function addOperation(paths: Record<string, Record<string, JsonSchema>>, d: DocumentedOperation, responses: Record<number, ResponseSpec>): void {
+  const path = d.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+  const parameters = [
+    ...parametersOf(d.params, 'path'),
+    ...parametersOf(d.query, 'query'),
+    ...(d.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema })),
+  ];
+  paths[path] ??= {};
+  paths[path][d.method] = {
+    operationId: d.operationId,
+    summary: d.summary,
+    ...(d.description && { description: d.description }),
+    tags: [d.tag],
+    ...(parameters.length > 0 && { parameters }),
+    ...(d.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(d.body, 'input') } } } }),
+    security: [{}, { bearer: [] }],
+    responses: Object.fromEntries(Object.entries(responses).map(([status, spec]) => [status, responseObject(spec)])),
+  };
+}
+
+const READ_RESPONSES: Record<number, ResponseSpec> = {
+  400: { description: 'A malformed parameter, named in the message.', schema: ErrorBody },
+  401: { description: 'Missing or invalid API key (requests from loopback need none).', schema: ErrorBody },
+  500: { description: 'Internal error.', schema: ErrorBody },
+};
+
 export function openApiDocument(routes: readonly Route[], info: ApiInfo): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const { definition: d } of routes) {
-    const path = d.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
-    const responses: Record<string, JsonSchema> = {};
-    const standard: Record<number, ResponseSpec> = {
-      400: { description: 'A malformed parameter, named in the message.', schema: ErrorBody },
-      401: { description: 'Missing or invalid API key (requests from loopback need none).', schema: ErrorBody },
-      500: { description: 'Internal error.', schema: ErrorBody },
-    };
-    for (const [status, spec] of Object.entries({ ...standard, ...d.responses })) responses[status] = responseObject(spec);
-    const parameters = [
-      ...parametersOf(d.params, 'path'),
-      ...parametersOf(d.query, 'query'),
-      ...(d.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema })),
-    ];
-    paths[path] ??= {};
-    paths[path][d.method] = {
-      operationId: d.operationId,
-      summary: d.summary,
-      ...(d.description && { description: d.description }),
-      tags: [d.tag],
-      ...(parameters.length > 0 && { parameters }),
-      security: [{}, { bearer: [] }],
-      responses,
-    };
-  }
+  for (const { definition: d } of routes) addOperation(paths, d, { ...READ_RESPONSES, ...d.responses });
   return {
     openapi: '3.1.0',
     info,
