@@ -64,7 +64,6 @@ export function createWorkflowService(deps: WorkflowServiceDeps): WorkflowServic
     router: operationsRouter(operations, config.maxBodyBytes),
     openApiPaths: () => openApiPaths(operations),
     async start() {
-      await workers.start();
       const seeded = config.seedDemos ? await seedDemoWorkflows(workflows, deps.defaultProjectId ?? 'default', rules) : [];
       const recovered = await scheduler.recover();
       return { seeded, recovered };

@@ -5,7 +5,7 @@
 import type { EnrichedSpan } from '../core/span.ts';
 import { migrate, storeRunner } from './migrate.ts';
 import { OperationTracker } from './operation-tracker.ts';
-import { insertSettings, serializeSpans, type TableRows } from './rows.ts';
+import { insertSettings, serializeSpans, type SpanRows, type TableRows } from './rows.ts';
 import type { QueryFormat, SpanStore, StatementRequest, StatementResult } from './store.ts';
 
 export interface ClickHouseSpanStoreOptions {
@@ -28,10 +28,15 @@ export abstract class ClickHouseSpanStore implements SpanStore {
 
   insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
     if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
-    if (spans.length === 0) return this.track(async () => {});
+    return this.insertSpanRows(serializeSpans(spans), dedupToken);
+  }
+
+  insertSpanRows(batch: SpanRows, dedupToken: string): Promise<void> {
+    if (dedupToken === '') return Promise.reject(new TypeError('insertSpanRows needs a non-empty dedupToken'));
+    if (batch.spanCount === 0) return this.track(async () => {});
     return this.track(async () => {
       const settings = insertSettings(dedupToken);
-      await Promise.all(serializeSpans(spans).map((rows) => this.insertRows(rows, settings)));
+      await Promise.all(batch.tables.map((rows) => this.insertRows(rows, settings)));
     });
   }
 

@@ -56,6 +56,16 @@ describe('migrate', () => {
     expect(tables).toEqual(expect.arrayContaining(['otel_traces', 'otel_traces_trace_id_ts', 'span_facts', 'llm_calls', 'steps', 'failures', 'runs']));
   });
 
+  it('leaves otel_traces with the trace-id and duration indexes only (no attribute-map bloom filters)', async () => {
+    const indexes = await runner.select<{ name: string; expr: string }>(
+      "SELECT name, expr FROM system.data_skipping_indices WHERE database = currentDatabase() AND table = 'otel_traces' ORDER BY name",
+    );
+    expect(indexes).toEqual([
+      { name: 'idx_duration', expr: 'Duration' },
+      { name: 'idx_trace_id', expr: 'TraceId' },
+    ]);
+  });
+
   it('is a no-op when run again', async () => {
     statements.length = 0;
     expect(await migrate(runner, { migrations: loadMigrations(migrationsDir) })).toEqual([]);

@@ -42,11 +42,32 @@ export interface TableRows {
   rows: Buffer;
 }
 
-export function serializeSpans(spans: readonly EnrichedSpan[]): [TableRows, TableRows] {
-  return [
-    { table: 'otel_traces', columns: OTEL_TRACES_COLUMNS, format: ROW_FORMAT, rows: encodeRows(spans, otelTracesRow) },
-    { table: 'span_facts', columns: SPAN_FACTS_COLUMNS, format: ROW_FORMAT, rows: encodeRows(spans, spanFactsRow) },
-  ];
+/**
+ * Spans serialised for storage, one TableRows per table. Serialised batches concatenate
+ * (the format is one row per line), so each OTLP request is serialised when it arrives
+ * and a group commit joins the bytes: the span objects need not wait for the insert, and
+ * no insert stalls the event loop serialising thousands of spans at once.
+ */
+export interface SpanRows {
+  readonly spanCount: number;
+  readonly tables: readonly [TableRows, TableRows];
+}
+
+export function serializeSpans(spans: readonly EnrichedSpan[]): SpanRows {
+  return {
+    spanCount: spans.length,
+    tables: [
+      { table: 'otel_traces', columns: OTEL_TRACES_COLUMNS, format: ROW_FORMAT, rows: encodeRows(spans, otelTracesRow) },
+      { table: 'span_facts', columns: SPAN_FACTS_COLUMNS, format: ROW_FORMAT, rows: encodeRows(spans, spanFactsRow) },
+    ],
+  };
+}
+
+/** The batches as one, rows in the order given. */
+export function concatSpanRows(batches: readonly SpanRows[]): SpanRows {
+  if (batches.length === 1) return batches[0]!;
+  const table = (i: 0 | 1): TableRows => ({ ...batches[0]!.tables[i], rows: Buffer.concat(batches.map((b) => b.tables[i].rows)) });
+  return { spanCount: batches.reduce((n, b) => n + b.spanCount, 0), tables: [table(0), table(1)] };
 }
 
 /**

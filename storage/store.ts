@@ -1,4 +1,5 @@
 import type { EnrichedSpan } from '../core/span.ts';
+import type { SpanRows } from './rows.ts';
 
 /** Output formats the store can return (ClickHouse format names). */
 export type QueryFormat = 'JSONEachRow' | 'JSON' | 'CSVWithNames' | 'TabSeparatedWithNames' | 'PrettyCompactMonoBlock';
@@ -55,6 +56,8 @@ export interface SpanStore {
    * committed; calling it again with the same dedupToken and rows is a no-op.
    */
   insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void>;
+  /** insertSpans for spans already serialised (serializeSpans, concatSpanRows). */
+  insertSpanRows(batch: SpanRows, dedupToken: string): Promise<void>;
   /** Runs one trusted SQL statement and returns the engine's output in `format` (default JSONEachRow). */
   query(sql: string, format?: QueryFormat): Promise<string>;
   /** Runs one statement as a ClickHouse client asked for it (the HTTP interface and `flowtrace sql` use this). */

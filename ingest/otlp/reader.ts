@@ -21,7 +21,8 @@ export class Utf8RepairingReader extends protobuf.BufferReader {
     if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
     this.pos = end;
     const buf = this.buf as Buffer;
-    const text = protobuf.util.utf8.read(buf, start, end);
+    // Node's decoder (native, one allocation) replaces invalid sequences with U+FFFD as the WHATWG decoder does.
+    const text = buf.toString('utf8', start, end);
     // U+FFFD is rare in real text, so the byte check only runs when it shows up.
     if (text.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) (this.repaired ??= new Set()).add(text);
     return text;

@@ -1,5 +1,6 @@
 // A SpanStore that counts and times its inserts into the processor's metrics.
 import type { EnrichedSpan } from '../../core/span.ts';
+import type { SpanRows } from '../../storage/rows.ts';
 import type { QueryFormat, SpanStore, StatementRequest, StatementResult } from '../../storage/store.ts';
 import type { ProcessorMetrics } from './processor-metrics.ts';
 
@@ -9,10 +10,18 @@ export class MeteredStore implements SpanStore {
     private readonly metrics: ProcessorMetrics,
   ) {}
 
-  async insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
+  insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
+    return this.metered(() => this.store.insertSpans(spans, dedupToken));
+  }
+
+  insertSpanRows(batch: SpanRows, dedupToken: string): Promise<void> {
+    return this.metered(() => this.store.insertSpanRows(batch, dedupToken));
+  }
+
+  private async metered(insert: () => Promise<void>): Promise<void> {
     const stopTimer = this.metrics.insertSeconds.startTimer();
     try {
-      await this.store.insertSpans(spans, dedupToken);
+      await insert();
     } catch (err) {
       this.metrics.insertFailures.inc();
       throw err;

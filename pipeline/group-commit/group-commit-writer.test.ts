@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EnrichedSpan } from '../../core/span.ts';
 import { BackpressureError, StorageUnavailableError } from '../../core/errors.ts';
+import { makeSpan } from '../../storage/fixtures.ts';
+import type { SpanRows } from '../../storage/rows.ts';
 import type { SpanStore } from '../../storage/store.ts';
 import { GroupCommitWriter } from './group-commit-writer.ts';
 
@@ -14,13 +16,18 @@ class RecordingStore implements SpanStore {
   failNext = false;
   gate: Promise<void> = Promise.resolve();
   async migrate() {}
-  async insertSpans(spans: EnrichedSpan[], token: string) {
+  rows: SpanRows[] = [];
+  async insertSpans(): Promise<never> {
+    throw new Error('the writer inserts serialised rows');
+  }
+  async insertSpanRows(batch: SpanRows, token: string) {
     await this.gate;
     if (this.failNext) {
       this.failNext = false;
       throw new Error('disk full');
     }
-    this.inserts.push({ count: spans.length, token });
+    this.inserts.push({ count: batch.spanCount, token });
+    this.rows.push(batch);
   }
   async query(): Promise<string> {
     throw new Error('not used by the writer');
@@ -31,7 +38,7 @@ class RecordingStore implements SpanStore {
   async close() {}
 }
 
-const spans = (n: number) => Array.from({ length: n }, () => ({}) as EnrichedSpan);
+const spans = (n: number, name = 'span'): EnrichedSpan[] => Array.from({ length: n }, () => makeSpan({ name }));
 
 function deferred() {
   let open!: () => void;
@@ -60,6 +67,28 @@ describe('GroupCommitWriter', () => {
     const writer = new GroupCommitWriter(store, { maxQueuedSpans: 1000, maxBatchSpans: 10, maxBatchDelayMs: 30 });
     await Promise.all([writer.write(spans(4), 'a'), writer.write(spans(4), 'b'), writer.write(spans(4), 'c')]);
     expect(store.inserts.map((i) => i.count)).toEqual([8, 4]);
+  });
+
+  it('inserts the rows of a group in request order, one line per span in each table', async () => {
+    const store = new RecordingStore();
+    const writer = new GroupCommitWriter(store, { maxQueuedSpans: 1000, maxBatchSpans: 100, maxBatchDelayMs: 30 });
+    await Promise.all([writer.write(spans(2, 'first'), 'a'), writer.write(spans(3, 'second'), 'b')]);
+    expect(store.rows).toHaveLength(1);
+    for (const table of store.rows[0]!.tables) {
+      const names = table.rows.toString('utf8').trimEnd().split('\n').map((line) => (line.includes('"first"') ? 'first' : line.includes('"second"') ? 'second' : '?'));
+      expect(names).toEqual(['first', 'first', 'second', 'second', 'second']);
+    }
+  });
+
+  it('refuses a request its spans cannot be stored from, before queueing it', async () => {
+    const store = new RecordingStore();
+    const writer = new GroupCommitWriter(store, { maxQueuedSpans: 1000, maxBatchSpans: 100, maxBatchDelayMs: 0 });
+    const [bad] = spans(1);
+    bad!.cost = { usd: '1e-5', status: 'priced', priceRef: 'x', reason: '', savedUsd: null };
+    await expect(writer.write([bad!], 'bad')).rejects.toThrow(/cost "1e-5" is not a decimal string/);
+    expect(writer.queued).toBe(0);
+    await writer.write(spans(1), 'good');
+    expect(store.inserts.map((i) => i.count)).toEqual([1]);
   });
 
   it('stores a retried request once, whether it is still pending or already committed', async () => {

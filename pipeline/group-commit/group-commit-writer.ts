@@ -1,9 +1,13 @@
 // Group commit: many OTLP requests share one storage insert, and each request is
 // acknowledged only when the insert holding its spans has committed. This is how the
 // embedded pipeline keeps "a 200 means stored" while inserting in large blocks.
+// Each request is serialised for storage as it is accepted and an insert joins the bytes
+// of its requests, so serialising is spread over the requests rather than done by the
+// insert for thousands of spans at once (which would stall every other request).
 import { createHash } from 'node:crypto';
 import type { EnrichedSpan } from '../../core/span.ts';
 import { BackpressureError, StorageUnavailableError } from '../../core/errors.ts';
+import { concatSpanRows, serializeSpans, type SpanRows } from '../../storage/rows.ts';
 import type { SpanStore } from '../../storage/store.ts';
 
 export interface GroupCommitConfig {
@@ -22,6 +26,7 @@ export type CommitListener = (spans: EnrichedSpan[]) => void;
 
 interface PendingWrite {
   spans: EnrichedSpan[];
+  rows: SpanRows;
   key: string;
   done: Promise<void>;
   resolve: () => void;
@@ -66,13 +71,19 @@ export class GroupCommitWriter {
         new BackpressureError(`ingest queue full (${this.queuedSpans} spans waiting for storage, limit ${this.config.maxQueuedSpans})`, 1),
       );
     }
+    let rows: SpanRows;
+    try {
+      rows = serializeSpans(spans);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     let resolve!: () => void;
     let reject!: (err: Error) => void;
     const done = new Promise<void>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const write: PendingWrite = { spans, key, done, resolve, reject };
+    const write: PendingWrite = { spans, rows, key, done, resolve, reject };
     this.pending.push(write);
     this.pendingByKey.set(key, write);
     this.queuedSpans += spans.length;
@@ -128,21 +139,20 @@ export class GroupCommitWriter {
   }
 
   private async insertGroup(group: PendingWrite[]): Promise<void> {
-    const spans = group.length === 1 ? group[0].spans : group.flatMap((w) => w.spans);
     // The same group retried (after a transient failure) carries the same token, so a
     // half-acknowledged insert is not stored twice.
     const token = createHash('sha256')
       .update(group.map((w) => w.key).join(','))
       .digest('hex');
     try {
-      await this.store.insertSpans(spans, token);
+      await this.store.insertSpanRows(concatSpanRows(group.map((w) => w.rows)), token);
     } catch (err) {
       this.settle(group, new StorageUnavailableError(`storage insert failed: ${(err as Error).message}`, 5));
       return;
     }
     this.settle(group);
     for (const w of group) this.remember(w.key);
-    this.onCommit(spans);
+    this.onCommit(group.length === 1 ? group[0].spans : group.flatMap((w) => w.spans));
   }
 
   private settle(group: PendingWrite[], error?: Error): void {

@@ -2,7 +2,9 @@
 // stays responsive however busy the runs are: a start request is answered (and its run
 // handed over) without waiting behind other runs' work, and runs use a second core.
 // Each job goes to the worker with the fewest runs; a worker that dies fails its runs and
-// is replaced.
+// is replaced. The workers start with the first run: a worker holds a whole executor
+// (LangGraph, the provider SDKs), about 150 MB, which a pipeline that only ingests spans
+// should not pay for.
 import { Worker } from 'node:worker_threads';
 import type { LimitMaxima } from '../../executor/index.ts';
 import type { RunExecutor, RunJob, RunOutcome } from '../scheduler/run-scheduler.ts';
@@ -80,19 +82,26 @@ class RunWorker {
 export class RunWorkerPool {
   private readonly workers: RunWorker[] = [];
   private readonly data: RunWorkerData;
+  private started: Promise<void> | undefined;
+  private closed = false;
 
   constructor(private readonly options: RunWorkerPoolOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) throw new RangeError(`run workers: expected a whole number ≥ 1, got ${options.workers}`);
     this.data = { runtime: options.runtime, checkpointDir: options.checkpointDir, limits: options.limits };
   }
 
-  /** Starts the workers; resolves once all are ready to run. */
-  async start(): Promise<void> {
-    for (let i = 0; i < this.options.workers; i++) this.workers.push(this.spawn());
-    await Promise.all(this.workers.map((worker) => worker.ready));
+  /** Whether the workers have been started (by the first run). */
+  get running(): boolean {
+    return this.workers.length > 0;
   }
 
-  readonly execute: RunExecutor = (job: RunJob) => {
+  readonly execute: RunExecutor = async (job: RunJob) => {
+    if (this.closed) throw new Error('the run workers are closed');
+    // A start that failed is tried again by the next run.
+    await (this.started ??= this.start().catch((err: unknown) => {
+      this.started = undefined;
+      throw err;
+    }));
     const worker = this.workers.reduce((least, w) => (w.runs.size < least.runs.size ? w : least));
     const { runId } = job;
     return new Promise<RunOutcome>((resolve, reject) => {
@@ -111,7 +120,15 @@ export class RunWorkerPool {
 
   /** Flushes every worker's spans and ends the workers (after the runs ended). */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.started?.catch(() => {});
     await Promise.all(this.workers.splice(0).map((worker) => worker.close()));
+  }
+
+  /** Starts the workers; resolves once all are ready to run. */
+  private async start(): Promise<void> {
+    while (this.workers.length < this.options.workers) this.workers.push(this.spawn());
+    await Promise.all(this.workers.map((worker) => worker.ready));
   }
 
   private spawn(): RunWorker {

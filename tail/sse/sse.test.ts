@@ -20,6 +20,7 @@ describe('SSE trace streams', () => {
     const holdHistory = (store: SpanStore): SpanStore => ({
       migrate: () => store.migrate(),
       insertSpans: (spans, token) => store.insertSpans(spans, token),
+      insertSpanRows: (batch, token) => store.insertSpanRows(batch, token),
       query: (sql, format) => store.query(sql, format),
       close: () => store.close(),
       async execute(request: StatementRequest) {

@@ -20,6 +20,7 @@ let refused = 0;
 const faultyStore: SpanStore = {
   migrate: () => store.migrate(),
   insertSpans: (spans, token) => store.insertSpans(spans, token),
+  insertSpanRows: (batch, token) => store.insertSpanRows(batch, token),
   query: (sql, format) => store.query(sql, format),
   execute: (request: StatementRequest) => {
     if (refuseInserts && request.data !== undefined) {
