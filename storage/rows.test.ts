@@ -25,6 +25,22 @@ async function rows<T>(sql: string): Promise<T[]> {
   return (await store.query(sql)).split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
 }
 
+describe('otel_traces_trace_id_ts rows', () => {
+  it('records each trace id with its first and last span start in seconds, as the exporter does', async () => {
+    const traceId = 'e'.repeat(32);
+    const at = (iso: string, extraNs = 0n) => makeSpan({ traceId, startTimeUnixNano: nanos(iso, extraNs), endTimeUnixNano: nanos(iso, extraNs) + 5n });
+    await insert([at('2026-11-21T05:44:01.900Z'), at('2026-11-21T05:44:00.250Z'), at('2026-11-21T05:44:03.000Z', 999_999n), makeSpan()]);
+    expect(await rows(`SELECT TraceId, toString(Start) AS Start, toString(End) AS End FROM otel_traces_trace_id_ts WHERE TraceId = '${traceId}'`)).toEqual([
+      { TraceId: traceId, Start: '2026-11-21 05:44:00', End: '2026-11-21 05:44:03' },
+    ]);
+    // A later batch of the same trace adds a row; readers take min(Start) and max(End).
+    await insert([at('2026-11-21T05:50:00.000Z')]);
+    expect(await rows(`SELECT toString(min(Start)) AS Start, toString(max(End)) AS End FROM otel_traces_trace_id_ts WHERE TraceId = '${traceId}'`)).toEqual([
+      { Start: '2026-11-21 05:44:00', End: '2026-11-21 05:50:00' },
+    ]);
+  });
+});
+
 describe('otel_traces rows', () => {
   it('round-trips nanosecond timestamps, durations and nested events/links exactly', async () => {
     const start = nanos('2026-11-21T05:44:00.123Z', 456_789n);

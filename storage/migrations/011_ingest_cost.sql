@@ -1,6 +1,6 @@
 -- What ingest costs the engine. Every batch writes otel_traces and span_facts, and through
 -- their materialized views otel_traces_trace_id_ts and run_totals. Measured with GenAI spans
--- on 2 cores (bench/ingest.ts), two changes cut the engine's CPU per stored span:
+-- on 2 cores (bench/ingest.ts), three changes cut the engine's CPU and memory per batch:
 --
 -- 1. otel_traces loses the exporter's four bloom-filter indexes on mapKeys/mapValues of
 --    ResourceAttributes and SpanAttributes: on 16,384-span inserts they were a third of the
@@ -11,7 +11,7 @@
 --    span_facts, which holds them as typed, sorted columns. The trace-id bloom filter and
 --    the duration minmax index stay.
 --
--- 2. merge_selector_base 5 → 20 on the four tables: the merge selector waits for about four
+-- 2. merge_selector_base 5 → 20 on the four tables written per batch: the merge selector waits for about four
 --    times as many parts of a size before merging them, so each row is rewritten by fewer
 --    merge levels (log20 instead of log5 of the parts an insert makes). Group commit inserts
 --    a few thousand spans at a time under load, and at the default the merges of those small
@@ -25,3 +25,9 @@ ALTER TABLE otel_traces MODIFY SETTING merge_selector_base = 20;
 ALTER TABLE span_facts MODIFY SETTING merge_selector_base = 20;
 ALTER TABLE otel_traces_trace_id_ts MODIFY SETTING merge_selector_base = 20;
 ALTER TABLE run_totals MODIFY SETTING merge_selector_base = 20;
+
+-- 3. otel_traces_trace_id_ts is written with each batch (storage/rows.ts) instead of by the
+--    materialized view on otel_traces: the same rows (per trace id, the first and last span
+--    start of the batch in seconds), without the view's aggregation of every inserted block,
+--    which cost about 15 ms of engine CPU per insert and held a buffer of hundreds of MB.
+DROP TABLE IF EXISTS otel_traces_trace_id_ts_mv;
