@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EnrichedSpan } from '../../core/span.ts';
 import { BackpressureError, StorageUnavailableError } from '../../core/errors.ts';
 import { makeSpan } from '../../storage/fixtures.ts';
@@ -89,6 +89,26 @@ describe('GroupCommitWriter', () => {
     expect(writer.queued).toBe(0);
     await writer.write(spans(1), 'good');
     expect(store.inserts.map((i) => i.count)).toEqual([1]);
+  });
+
+  it('waits for company only while requests arrive faster than the batch delay', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const store = new RecordingStore();
+      const writer = new GroupCommitWriter(store, { maxQueuedSpans: 1000, maxBatchSpans: 100, maxBatchDelayMs: 200 });
+      const first = writer.write(spans(1), 'a');
+      await vi.advanceTimersByTimeAsync(199);
+      expect(store.inserts).toHaveLength(0); // nothing known about the gaps yet: it waits
+      await vi.advanceTimersByTimeAsync(1);
+      await first;
+      await vi.advanceTimersByTimeAsync(5000);
+      const second = writer.write(spans(1), 'b');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.inserts).toHaveLength(2); // 5 s after the last request: no company is coming, no wait
+      await second;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stores a retried request once, whether it is still pending or already committed', async () => {
