@@ -36,8 +36,14 @@ export abstract class ClickHouseSpanStore implements SpanStore {
     if (batch.spanCount === 0) return this.track(async () => {});
     return this.track(async () => {
       const settings = insertSettings(dedupToken);
-      await Promise.all(batch.tables.map((rows) => this.insertRows(rows, settings)));
+      if (this.writesTablesInParallel(batch)) await Promise.all(batch.tables.map((rows) => this.insertRows(rows, settings)));
+      else for (const rows of batch.tables) await this.insertRows(rows, settings);
     });
+  }
+
+  /** Whether a batch's tables are written at the same time (default) or one after the other. */
+  protected writesTablesInParallel(_batch: SpanRows): boolean {
+    return true;
   }
 
   abstract query(sql: string, format?: QueryFormat): Promise<string>;
