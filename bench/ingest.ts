@@ -112,6 +112,11 @@ async function ceiling(bodies: Uint8Array[], batchSpans: number): Promise<number
   return spans.length / seconds;
 }
 
+/** What it took, and what moves these figures on this machine. */
+const NOTES = `What it took (from 18,351 spans/s, p99 360 ms at 10,000 spans/s and 1,063 MiB): profiling the server by thread showed the engine, not JavaScript, using three quarters of its CPU, most of it per insert rather than per span. So: otel_traces without the exporter's attribute-map bloom filters (a third of the engine's CPU per span); \`merge_selector_base\` 20 (merges of small parts were a quarter of it); the trace-id lookup rows written with each batch instead of by a materialized view (about 15 ms of CPU per insert, and a buffer of hundreds of MB); each table written through its own chdb session, in parallel for small batches (a 512-span batch commits in about 48 ms instead of 82 ms), table by table for large ones (memory); each request serialised as it is accepted, so no insert stalls the event loop; an idle writer waits for company only while requests arrive faster than the batch delay; run workers start with the first run (an idle executor thread held about 150 MB).
+
+This machine's root filesystem is ext4 without a journal. There, creating a file skips every inode of its group deleted in the last minutes (\`recently_deleted\` in the kernel), and ClickHouse creates about 15 files per part: after other runs have deleted many files (a test suite, an earlier benchmark's data directory), the kernel took up to 45 % of the server's CPU (measured with perf) and the paced p99 rose above 250 ms. These figures were taken with no heavy file deletion in the minutes before. A journaled ext4 or XFS does not have that cost.`;
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
@@ -162,7 +167,8 @@ async function main(): Promise<void> {
       `${SATURATION_REQUESTS} OTLP/protobuf requests × ${SPANS_PER_REQUEST} GenAI spans (runs of workflow, step, chat, tool spans; serialised by the OTel JS SDK) ` +
       `sent over loopback to \`flowtrace up\` (separate process, embedded chdb): after ${WARM_UP_REQUESTS} warm-up requests, ${pacedRequests} requests paced at ${fmt(PACED_SPANS_PER_SECOND)} spans/s, ` +
       `then ${SATURATION_REQUESTS} requests with ${CONCURRENCY} in flight, then ${lowConcurrencyBodies.length} with ${LOW_CONCURRENCY} in flight. Load average (1 min) at start: ${loadAtStart}.\n\n` +
-      table(rows);
+      table(rows) +
+      `\n\n${NOTES}`;
     process.stdout.write(`\n${table(rows)}\n`);
     recordSection('bench:ingest', body);
   } finally {
