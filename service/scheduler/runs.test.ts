@@ -220,11 +220,19 @@ describe('runs through the API', () => {
 });
 
 /** The run detail once the run span is stored (the detail then comes from spans). */
+/**
+ * The run as the API reads it once its run span is stored. The API reads run_totals, which
+ * a materialized view fills from span_facts' insert: wait for what the API sees, not for
+ * span_facts alone (the two tables' parts are committed one after the other).
+ */
 async function waitForSpans(runId: string): Promise<any> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const rows = await stack.store.query(`SELECT count() AS n FROM span_facts WHERE RunId = '${runId}' AND Role = 'run'`);
-    if (rows.includes('"n":1') || rows.includes('"n":"1"')) return (await api.get(`/api/runs/${runId}`)).body;
+    if (rows.includes('"n":1') || rows.includes('"n":"1"')) {
+      const run = (await api.get(`/api/runs/${runId}`)).body;
+      if (run.run_name !== '') return run;
+    }
     if (Date.now() > deadline) throw new Error(`the run span of ${runId} was not stored`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
