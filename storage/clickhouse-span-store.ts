@@ -28,7 +28,13 @@ export abstract class ClickHouseSpanStore implements SpanStore {
 
   insertSpans(spans: EnrichedSpan[], dedupToken: string): Promise<void> {
     if (dedupToken === '') return Promise.reject(new TypeError('insertSpans needs a non-empty dedupToken'));
-    return this.insertSpanRows(serializeSpans(spans), dedupToken);
+    let batch: SpanRows;
+    try {
+      batch = serializeSpans(spans);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.insertSpanRows(batch, dedupToken);
   }
 
   insertSpanRows(batch: SpanRows, dedupToken: string): Promise<void> {

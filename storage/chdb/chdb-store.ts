@@ -7,8 +7,8 @@
 // A connection runs one statement at a time, so each table a batch is written to gets its
 // own insert Session: a small batch's tables are then written in parallel (measured: a
 // 512-span batch commits in about 48 ms instead of 82 ms). A large batch is written table by
-// table: the engine's memory for it is then one table's, not all of them at once (the
-// process stays under 1 GiB at saturation), and a saturated engine has no idle core to gain.
+// table: the engine's memory for it is then one table's, not all of them at once (measured at
+// saturation: 50–100 MB less peak RSS, for about a tenth of the throughput).
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Session, type ChdbResult } from 'chdb';
