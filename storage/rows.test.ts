@@ -172,4 +172,12 @@ describe('span_facts rows', () => {
     const span = makeSpan({ cost: { usd: '1e-5', status: 'priced', priceRef: '', reason: '', savedUsd: null } });
     expect(() => serializeSpans([span])).toThrow(`span ${span.traceId}/${span.spanId}: cost "1e-5" is not a decimal string`);
   });
+
+  it('rejects the insert of a batch holding such a span (a rejected promise, nothing written)', async () => {
+    const good = makeSpan();
+    const bad = makeSpan({ cost: { usd: '1e-5', status: 'priced', priceRef: '', reason: '', savedUsd: null } });
+    const inserting = store.insertSpans([good, bad], 'rows-test-bad-cost');
+    await expect(inserting).rejects.toThrow('cost "1e-5" is not a decimal string');
+    expect(await rows(`SELECT SpanId FROM otel_traces WHERE SpanId = '${good.spanId}'`)).toEqual([]);
+  });
 });
