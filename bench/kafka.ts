@@ -3,11 +3,9 @@
 // the same run: the slower of a bare kafkajs consumer draining the topic and a straight insert
 // of the same already-normalised rows into the same store. Then the end-to-end latency from
 // span export to stored row through the collector and Kafka at 5,000 spans/s.
-// Run: npm run bench:kafka (needs scripts/setup-real-components.sh). Appends to BENCHMARKS.md.
+// Run: npm run bench:kafka (needs scripts/setup-real-components.sh). Rewrites its section of BENCHMARKS.md.
 // BENCH_KAFKA_PART=latency measures only the latency and appends nothing (for tuning).
-import { appendFileSync, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { context, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -26,10 +24,10 @@ import { createProcessorChain } from '../processors/chain.ts';
 import { ClickHouseServerStore } from '../storage/clickhouse/clickhouse-server-store.ts';
 import { startCollector } from '../test/support/collector.ts';
 import { startKafkaBroker, type KafkaBroker } from '../test/support/kafka-broker.ts';
-import { REPO_ROOT } from '../test/support/real-components.ts';
 import { startClickHouseHarness } from '../test/distributed/support/clickhouse-harness.ts';
 import { ProcessorInstance, waitForBalancedGroup } from '../test/distributed/support/processors.ts';
 import { createTopic } from '../test/distributed/support/stack.ts';
+import { recordSection } from './lib/report.ts';
 
 const TOPIC = KAFKA_TOPICS.SPANS;
 const PARTITIONS = 4;
@@ -374,26 +372,20 @@ async function main(): Promise<void> {
     `| export → stored latency p50 at ${LATENCY_RATE} spans/s | ${latency.p50} ms | | |`,
     `| export → stored latency p99 at ${LATENCY_RATE} spans/s | ${latency.p99} ms | ≤ ${TARGET_P99_MS} ms | ${verdict(latency.p99 <= TARGET_P99_MS && latency.lost === 0)} |`,
   ];
-  const section = [
-    '',
-    `## bench:kafka — ${new Date().toISOString().slice(0, 10)}, machine: 2 cores / 24 GiB`,
-    '',
+  const body = [
     `Pre-filled \`${TOPIC}\` (${PARTITIONS} partitions): ${RECORDS} records × ${SPANS_PER_RECORD} GenAI spans. ClickHouse: the embedded engine behind the`,
     'ClickHouse HTTP interface in its own process (what `flowtrace process` instances share in the tests).',
     `Latency: OTel SDK → collector → Kafka → one processor → ClickHouse, ${LATENCY_SECONDS} s at ${LATENCY_RATE} spans/s, measured to the enriched record (written after the insert is acknowledged).`,
     'Two instances share the one store, so both figures are bounded by the same insert ceiling.',
-    `Node ${process.version}. Load average (1 min) at start / end: ${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}. Command: \`npm run bench:kafka\`.`,
+    `Load average (1 min) at start: ${loadAtStart.toFixed(1)}. Command: \`npm run bench:kafka\`.`,
     '',
     '| measure | result | target | |',
     '| --- | --- | --- | --- |',
     ...lines,
-    '',
   ].join('\n');
-  process.stdout.write(section);
-  const file = join(REPO_ROOT, 'BENCHMARKS.md');
-  if (!existsSync(file)) appendFileSync(file, '# FlowTrace benchmarks\n');
-  appendFileSync(file, section);
-  log(`appended to ${file}`);
+  process.stdout.write(`${body}\n`);
+  recordSection('bench:kafka', body);
+  log('recorded in BENCHMARKS.md');
 }
 
 await main();

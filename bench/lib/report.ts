@@ -33,7 +33,7 @@ export function recordSection(name: string, body: string): void {
     next = `${current.trimEnd()}\n\n${section}`;
   } else {
     const end = current.indexOf('\n## ', start + header.length);
-    next = current.slice(0, start) + section + (end < 0 ? '' : current.slice(end + 1));
+    next = current.slice(0, start) + section + (end < 0 ? '' : `\n${current.slice(end + 1)}`);
   }
   writeFileSync(BENCHMARKS_FILE, next.endsWith('\n') ? next : `${next}\n`);
 }
