@@ -10,6 +10,7 @@ import { createTailServer } from '../server.ts';
 import { readRun } from './run-queries.ts';
 import { readTrace, type StepCursor, type TracePage } from './trace-query.ts';
 import { startTailHarness, type TailHarness } from '../test-support/harness.ts';
+import { supportRun } from '../test-support/expected-events.ts';
 import { RunRecords } from '../test-support/run-records.ts';
 import { SseTestClient } from '../test-support/sse-client.ts';
 
@@ -23,20 +24,7 @@ const OVERLOADED = { errorType: 'OverloadedError', httpStatus: 529, message: 'ov
 /** The dataset: runs of two services and workflows, every outcome, and a run of another project. */
 function dataset() {
   return {
-    'run-a': new RunRecords({ runId: 'run-a', workflowId: 'triage', startMs: T0 })
-      .llmStep('classify', 'classification', [
-        { provider: 'openai', model: 'gpt-4o-mini', ms: 300, fail: { errorType: 'RateLimitError', httpStatus: 429, message: 'rate limited' } },
-        { provider: 'openai', model: 'gpt-4o-mini', ms: 400, input: 800, output: 12 },
-      ])
-      .toolStep('search', 'web_search', 200)
-      .llmStep('answer', 'answer', [
-        { provider: 'openai', model: 'gpt-4o', ms: 500, fail: { errorType: 'APITimeoutError', message: 'request timed out' } },
-        { provider: 'anthropic', model: 'claude-sonnet-4-5', ms: 900, input: 2000, output: 300, fallbackFrom: 'openai/gpt-4o' },
-      ])
-      .routerStep('decide', 'deep')
-      .cachedStep('polish', 'rewrite', { input: 100, output: 50, costUsd: '0.0012' })
-      .budgetWarning('0.5', '1')
-      .finish(),
+    'run-a': supportRun('run-a', T0),
     'run-b': new RunRecords({ runId: 'run-b', workflowId: 'triage', startMs: T0 + 10 * MINUTE })
       .llmStep('classify', 'classification', [
         { provider: 'anthropic', model: 'claude-sonnet-4-5', ms: 300, fail: OVERLOADED },
