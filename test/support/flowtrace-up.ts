@@ -27,12 +27,12 @@ export function removeHome(home: string): void {
   rmSync(home, { recursive: true, force: true });
 }
 
-/** Starts `flowtrace up` on `home` with free ports and waits until it serves; `nodeArgs` go to node (e.g. `--cpu-prof`). */
-export async function startUp(home: string, env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<RunningUp> {
+/** Starts `flowtrace up` on `home` with free ports and waits until it serves. */
+export async function startUp(home: string, env: NodeJS.ProcessEnv = {}): Promise<RunningUp> {
   const proc = await ManagedProcess.start({
     name: 'flowtrace up',
     command: process.execPath,
-    args: [...nodeArgs, join(REPO_ROOT, 'bin/flowtrace.js'), 'up', '--home', home, '--otlp-port', '0', '--api-port', '0', '--clickhouse-port', '0'],
+    args: [join(REPO_ROOT, 'bin/flowtrace.js'), 'up', '--home', home, '--otlp-port', '0', '--api-port', '0', '--clickhouse-port', '0'],
     logFile: join(home, `up-${Date.now()}.log`),
     env: { ...process.env, ...env },
     cwd: REPO_ROOT,
